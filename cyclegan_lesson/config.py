@@ -1,0 +1,219 @@
+"""One dataclass holds every knob of a run; named profiles are presets of it.
+
+The profile is picked by ``--profile`` or the ``CYCLEGAN_LESSON_PROFILE`` environment variable
+(``demo`` when neither is set). Single fields can then be overridden, from the command line
+(``--epochs 3``) or the environment (``CYCLEGAN_LESSON_EPOCHS=3``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+
+ENV_PREFIX = "CYCLEGAN_LESSON_"
+PROFILE_ENV = ENV_PREFIX + "PROFILE"
+DEFAULT_PROFILE = "demo"
+
+GENERATORS = ("unet", "resnet")
+LOSSES = ("bce", "lsgan")
+EPOCH_LENGTHS = ("min", "max")
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a CycleGAN run needs to know. Defaults are the seed tutorial's values."""
+
+    # data
+    dataset: str = "toy"  # "toy", "tfds:cycle_gan/<config>" or a folder path
+    image_size: int = 256  # side of the square crops the models see
+    load_size: int | None = None  # resize before the random crop; None = size * 286/256
+    batch_size: int = 1
+    shuffle_buffer: int = 1000
+    epoch_length: str = "min"  # "min": zip(A, B) as the seed; "max": as the authors' code
+    skip_bad_images: bool = False
+    toy_train_size: int = 1000  # built-in dataset only
+    # models
+    generator: str = "unet"
+    base_filters: int = 64
+    resnet_blocks: int | None = None  # None: 9 at >= 256 px, else 6
+    discriminator_filters: int = 64
+    # losses
+    loss: str = "bce"
+    lambda_cycle: float = 10.0
+    lambda_identity: float = 0.5  # times lambda_cycle, as the seed's LAMBDA * 0.5
+    # optimisation
+    epochs: int = 40
+    steps_per_epoch: int | None = None  # cap on steps per epoch; None = the whole epoch
+    learning_rate: float = 2e-4
+    beta_1: float = 0.5
+    decay_epochs: int = 0  # linear decay to 0 over the last N epochs; 0 = constant
+    pool_size: int = 0  # image pool of old fakes for the discriminators; 0 = none
+    precision: str = "float32"
+    jit_compile: bool = False
+    seed: int = 0
+    deterministic: bool = False
+    # bookkeeping
+    checkpoint_every: int = 5
+    output_dir: str = "runs/demo"
+    tensorboard: bool = False
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.generator not in GENERATORS:
+            problems.append(f"generator must be one of {GENERATORS}, got {self.generator!r}")
+        if self.loss not in LOSSES:
+            problems.append(f"loss must be one of {LOSSES}, got {self.loss!r}")
+        if self.epoch_length not in EPOCH_LENGTHS:
+            problems.append(
+                f"epoch_length must be one of {EPOCH_LENGTHS}, got {self.epoch_length!r}"
+            )
+        if self.precision not in PRECISIONS:
+            problems.append(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
+        for name in ("image_size", "batch_size", "epochs", "base_filters", "shuffle_buffer"):
+            if getattr(self, name) < 1:
+                problems.append(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.load_size is not None and self.load_size < self.image_size:
+            problems.append(
+                f"load_size ({self.load_size}) must be at least image_size ({self.image_size})"
+            )
+        if self.steps_per_epoch is not None and self.steps_per_epoch < 1:
+            problems.append(f"steps_per_epoch must be at least 1, got {self.steps_per_epoch}")
+        if not 0 <= self.decay_epochs <= self.epochs:
+            problems.append(f"decay_epochs must be between 0 and epochs ({self.epochs})")
+        if self.pool_size < 0:
+            problems.append(f"pool_size must be 0 or more, got {self.pool_size}")
+        if problems:
+            raise ValueError("Invalid configuration: " + "; ".join(problems))
+
+    @property
+    def jitter_size(self) -> int:
+        """Side the image is resized to before the random crop (286 for 256, as the seed)."""
+        if self.load_size is not None:
+            return self.load_size
+        return round(self.image_size * 286 / 256)
+
+    def replace(self, **changes) -> Config:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+PROFILES: dict[str, Config] = {
+    # Exactly the seed tutorial: horse2zebra, 256 px, U-Net, BCE, 40 epochs, no pool, constant LR.
+    "tutorial": Config(
+        dataset="tfds:cycle_gan/horse2zebra",
+        image_size=256,
+        generator="unet",
+        loss="bce",
+        epochs=40,
+        pool_size=0,
+        decay_epochs=0,
+        checkpoint_every=5,
+        output_dir="runs/tutorial",
+    ),
+    # The paper and the authors' code: ResNet-9, LSGAN, pool of 50, 100 + 100 epochs.
+    "paper": Config(
+        dataset="tfds:cycle_gan/horse2zebra",
+        image_size=256,
+        generator="resnet",
+        loss="lsgan",
+        epochs=200,
+        decay_epochs=100,
+        pool_size=50,
+        epoch_length="max",
+        checkpoint_every=5,
+        output_dir="runs/paper",
+    ),
+    # CPU-friendly: the built-in toy horse2zebra at 64 px with a slimmer U-Net.
+    "demo": Config(
+        dataset="toy",
+        image_size=64,
+        base_filters=32,
+        discriminator_filters=32,
+        epochs=4,
+        checkpoint_every=1,
+        output_dir="runs/demo",
+    ),
+    # Seconds: for tests and nbval.
+    "tiny": Config(
+        dataset="toy",
+        image_size=32,
+        base_filters=8,
+        discriminator_filters=8,
+        toy_train_size=16,
+        epochs=1,
+        steps_per_epoch=4,
+        shuffle_buffer=16,
+        checkpoint_every=1,
+        output_dir="runs/tiny",
+    ),
+}
+
+
+def _parse_field(f: dataclasses.Field, text: str):
+    """Convert an override given as text (environment or CLI) to the field's type."""
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+    optional = "None" in kind
+    if optional and text.strip().lower() in ("none", ""):
+        return None
+    try:
+        if kind.startswith("bool"):
+            lowered = text.strip().lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off"):
+                return False
+            raise ValueError
+        if kind.startswith("int"):
+            return int(text)
+        if kind.startswith("float"):
+            return float(text)
+    except ValueError:
+        raise ValueError(f"{f.name}: cannot read {text!r} as {kind}") from None
+    return text
+
+
+FIELD_NAMES = tuple(f.name for f in fields(Config))
+
+
+def get_config(
+    profile: str | None = None,
+    overrides: Mapping[str, object] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Config:
+    """The configuration of a run: a profile, then environment overrides, then ``overrides``.
+
+    ``profile`` defaults to ``$CYCLEGAN_LESSON_PROFILE`` or ``demo``. Environment variables
+    named ``CYCLEGAN_LESSON_<FIELD>`` (e.g. ``CYCLEGAN_LESSON_EPOCHS=3``) override single fields;
+    ``overrides`` (e.g. parsed CLI flags; ``None`` values are ignored) win over the environment.
+    """
+    env = os.environ if env is None else env
+    name = profile or env.get(PROFILE_ENV) or DEFAULT_PROFILE
+    if name not in PROFILES:
+        raise ValueError(f"Unknown profile {name!r}; choose one of: {', '.join(PROFILES)}")
+    changes: dict[str, object] = {}
+    by_name = {f.name: f for f in fields(Config)}
+    for key, text in env.items():
+        if key.startswith(ENV_PREFIX) and key != PROFILE_ENV:
+            field_name = key[len(ENV_PREFIX) :].lower()
+            if field_name not in by_name:
+                raise ValueError(
+                    f"Environment variable {key} names no setting; "
+                    f"known settings: {', '.join(FIELD_NAMES)}"
+                )
+            changes[field_name] = _parse_field(by_name[field_name], text)
+    for key, value in (overrides or {}).items():
+        if value is None:
+            continue
+        if key not in by_name:
+            raise ValueError(f"Unknown setting {key!r}; known settings: {', '.join(FIELD_NAMES)}")
+        changes[key] = _parse_field(by_name[key], value) if isinstance(value, str) else value
+    return PROFILES[name].replace(**changes)
+
+
+__all__ = ["Config", "PROFILES", "get_config", "DEFAULT_PROFILE", "PROFILE_ENV"]

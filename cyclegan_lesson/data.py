@@ -1,0 +1,371 @@
+"""Input pipelines: three sources (tfds, an image folder, the built-in toy) and the seed's
+preprocessing, all behind :func:`load_domains`.
+
+Every source yields uint8 RGB images; the pipeline turns them into float32 images in [-1, 1]:
+
+* train: resize (nearest) to ``jitter_size`` (286 for 256, as the seed), random crop to
+  ``image_size``, random left-right flip, scale. The resize is deterministic, so it runs *before*
+  the cache; crop and flip run *after* it, so each epoch gets fresh jitter. (The seed caches after
+  its random map, which freezes one jitter forever.)
+* test: resize to ``image_size`` and scale.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from . import toy
+from .config import Config
+
+SPLITS = ("trainA", "trainB", "testA", "testB")
+# tensorflow-datasets' cycle_gan configs (cityscapes was removed in 3.0.0).
+TFDS_CONFIGS = (
+    "apple2orange",
+    "summer2winter_yosemite",
+    "horse2zebra",
+    "monet2photo",
+    "cezanne2photo",
+    "ukiyoe2photo",
+    "vangogh2photo",
+    "maps",
+    "facades",
+    "iphone2dslr_flower",
+)
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
+HOLDOUT_FRACTION = 0.1
+HOLDOUT_MAX = 50
+
+
+class DataSourceError(RuntimeError):
+    """A dataset could not be found, downloaded or read; the message says what to do."""
+
+
+class BadImagesError(DataSourceError):
+    """Some image files in a folder cannot be read. ``.bad`` lists ``(path, reason)``."""
+
+    def __init__(self, bad: list[tuple[Path, str]]):
+        self.bad = bad
+        lines = "\n".join(f"  {path}: {reason}" for path, reason in bad)
+        super().__init__(
+            f"{len(bad)} image file(s) cannot be read:\n{lines}\n"
+            "Fix or remove them, or pass --skip-bad-images (skip_bad_images=True) to train "
+            "without them."
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# preprocessing (the seed's, with the cache in the right place)
+
+
+def normalize(image: tf.Tensor) -> tf.Tensor:
+    """uint8 (or float) pixels in [0, 255] -> float32 in [-1, 1]."""
+    return tf.cast(image, tf.float32) / 127.5 - 1.0
+
+
+def to_uint8(image) -> np.ndarray:
+    """float images in [-1, 1] -> uint8 in [0, 255] (values outside are clipped)."""
+    image = np.asarray(image, np.float32)
+    return np.clip(np.round((image + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+
+def resize_nearest(image: tf.Tensor, size: int) -> tf.Tensor:
+    """Resize an (H, W, 3) image to (size, size, 3) with nearest neighbour, keeping its dtype."""
+    return tf.image.resize(image, [size, size], method="nearest")
+
+
+def random_crop_flip(image: tf.Tensor, size: int, seed: tf.Tensor) -> tf.Tensor:
+    """Random ``size`` x ``size`` crop and random left-right flip, driven by a (2,) int seed."""
+    seeds = tf.random.experimental.stateless_split(seed, 2)
+    channels = tf.shape(image)[-1]
+    image = tf.image.stateless_random_crop(image, [size, size, channels], seed=seeds[0])
+    return tf.image.stateless_random_flip_left_right(image, seed=seeds[1])
+
+
+def random_jitter(image: tf.Tensor, size: int = 256, jitter_size: int = 286, seed=None):
+    """The seed's random jitter: resize to ``jitter_size`` (nearest), random crop, random flip.
+
+    Args:
+        image: (H, W, 3) image of any size and dtype.
+        size: side of the crop.
+        jitter_size: side of the resize before the crop (286 for a 256 crop).
+        seed: (2,) int seed for a repeatable jitter; ``None`` draws a fresh one.
+    Returns:
+        (size, size, 3) image of the input's dtype.
+    """
+    if seed is None:
+        seed = tf.random.uniform([2], maxval=2**31 - 1, dtype=tf.int64)
+    return random_crop_flip(resize_nearest(image, jitter_size), size, seed)
+
+
+def _prepare(raw: tf.data.Dataset, resize, cache: bool) -> tf.data.Dataset:
+    ds = raw.map(resize, num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.cache() if cache else ds
+
+
+def train_pipeline(
+    raw: tf.data.Dataset, config: Config, seed: int, cache: bool = True
+) -> tf.data.Dataset:
+    """uint8 images of any size -> shuffled, jittered, batched float32 in [-1, 1].
+
+    Yields batches of shape (batch_size, image_size, image_size, 3). Shuffle order and jitter
+    are fresh every epoch and repeatable for a given ``seed``.
+    """
+    jitter_size, size = config.jitter_size, config.image_size
+    ds = _prepare(raw, lambda im: resize_nearest(im, jitter_size), cache)
+    ds = ds.shuffle(config.shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+    seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+    ds = tf.data.Dataset.zip(ds, seeds)
+    ds = ds.map(
+        lambda im, s: normalize(random_crop_flip(im, size, s)),
+        num_parallel_calls=tf.data.AUTOTUNE,
+        deterministic=True,
+    )
+    return ds.batch(config.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+
+def test_pipeline(raw: tf.data.Dataset, config: Config, cache: bool = True) -> tf.data.Dataset:
+    """uint8 images of any size -> batched float32 in [-1, 1], resized to ``image_size``, in
+    source order (the seed shuffles its test sets; a fixed order makes results comparable)."""
+    size = config.image_size
+
+    def resize(im):
+        return normalize(tf.image.resize(im, [size, size]))
+
+    ds = _prepare(raw, resize, cache)
+    return ds.batch(config.batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+# ---------------------------------------------------------------------------------------------
+# sources: each returns {split: unbatched uint8 (H, W, 3) dataset} and {split: count}
+
+
+def _tfds_source(name: str) -> tuple[dict, dict]:
+    config_name = name.split("/", 1)[1] if "/" in name else ""
+    if not name.startswith("cycle_gan/") or config_name not in TFDS_CONFIGS:
+        raise DataSourceError(
+            f"Unknown dataset 'tfds:{name}'. Valid tfds datasets are "
+            + ", ".join(f"tfds:cycle_gan/{c}" for c in TFDS_CONFIGS)
+            + ". Without internet use --dataset toy, or a folder with trainA/ and trainB/."
+        )
+    import tensorflow_datasets as tfds
+
+    try:
+        splits, info = tfds.load(name, split=list(SPLITS), as_supervised=True, with_info=True)
+    except Exception as error:  # noqa: BLE001 - any failure here is "could not get the data"
+        raise DataSourceError(
+            f"Could not load 'tfds:{name}' ({type(error).__name__}: {error}).\n"
+            "tensorflow-datasets downloads it on first use, which needs internet access "
+            "(horse2zebra is about 111 MiB). Without internet, use --dataset toy for the "
+            "built-in toy horse2zebra, or --dataset PATH for a folder with trainA/ and trainB/ "
+            "(and optionally testA/ and testB/)."
+        ) from error
+    datasets, counts = {}, {}
+    for split, ds in zip(SPLITS, splits, strict=True):
+        datasets[split] = ds.map(lambda image, label: image)
+        counts[split] = _count(ds, info, split)
+    return datasets, counts
+
+
+def _count(ds: tf.data.Dataset, info, split: str) -> int:
+    try:
+        return int(info.splits[split].num_examples)
+    except KeyError:  # e.g. under tfds.testing.mock_data, which has no split metadata
+        n = int(ds.cardinality())
+        return n if n >= 0 else int(ds.reduce(0, lambda c, _: c + 1))
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    """Read any image file Pillow can decode as 8-bit RGB, shape (H, W, 3) uint8.
+
+    Grayscale, RGBA (composited on white), palette, CMYK and 16-bit images are converted;
+    animated GIFs give their first frame.
+    """
+    from PIL import Image
+
+    with Image.open(path) as im:
+        im.seek(0)
+        im.load()
+        if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+            # 16-bit grey: scale to 8 bits rather than clip
+            array = np.asarray(im, dtype=np.float64)
+            peak = 65535.0 if array.max() > 255 else 255.0
+            im = Image.fromarray(np.round(array / peak * 255).astype(np.uint8), "L")
+        if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+            im = im.convert("RGBA")
+            background = Image.new("RGBA", im.size, (255, 255, 255, 255))
+            im = Image.alpha_composite(background, im)
+        rgb = im.convert("RGB")
+        return np.asarray(rgb, dtype=np.uint8)
+
+
+def list_images(folder: Path) -> list[Path]:
+    """Image files in ``folder`` (by extension, sorted); other files such as .DS_Store are
+    ignored."""
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith("._")
+    )
+
+
+def check_images(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Decode every file once; returns (good paths, [(bad path, reason)])."""
+    good, bad = [], []
+    for path in paths:
+        try:
+            if path.stat().st_size == 0:
+                raise ValueError("empty file")
+            image = read_image(path)
+            if image.shape[0] < 1 or image.shape[1] < 1:
+                raise ValueError("image has no pixels")
+            good.append(path)
+        except Exception as error:  # noqa: BLE001 - Pillow raises many kinds
+            bad.append((path, f"{type(error).__name__}: {error}"))
+    return good, bad
+
+
+def _paths_dataset(paths: list[Path]) -> tf.data.Dataset:
+    def load(path):
+        return read_image(path.decode() if isinstance(path, bytes) else path)
+
+    def tf_load(path):
+        image = tf.numpy_function(load, [path], tf.uint8, stateful=False)
+        image.set_shape([None, None, 3])
+        return image
+
+    names = tf.data.Dataset.from_tensor_slices([str(p) for p in paths])
+    return names.map(tf_load, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def _folder_source(root: Path, skip_bad: bool) -> tuple[dict, dict]:
+    if not root.is_dir():
+        raise DataSourceError(
+            f"Dataset folder {root} does not exist. Give a folder holding trainA/ and trainB/ "
+            "(and optionally testA/ and testB/), or use --dataset toy."
+        )
+    found: dict[str, list[Path]] = {}
+    for split in SPLITS:
+        folder = root / split
+        if split.startswith("train"):
+            if not folder.is_dir():
+                raise DataSourceError(
+                    f"Missing folder {folder}: a dataset folder needs trainA/ and trainB/ "
+                    "with the images of the two domains."
+                )
+            if not list_images(folder):
+                raise DataSourceError(
+                    f"Folder {folder} holds no images (looked for "
+                    f"{', '.join(IMAGE_EXTENSIONS)}). Put the domain's training images there."
+                )
+        found[split] = list_images(folder) if folder.is_dir() else []
+
+    bad_all: list[tuple[Path, str]] = []
+    for split, paths in found.items():
+        good, bad = check_images(paths)
+        found[split] = good
+        bad_all.extend(bad)
+    if bad_all and not skip_bad:
+        raise BadImagesError(bad_all)
+    if bad_all:
+        warnings.warn(
+            f"Skipping {len(bad_all)} unreadable image file(s) in {root} (--skip-bad-images).",
+            stacklevel=3,
+        )
+    for split in ("trainA", "trainB"):
+        if not found[split]:
+            raise DataSourceError(f"Folder {root / split} holds no readable images.")
+
+    for domain in "AB":
+        train, test = "train" + domain, "test" + domain
+        if not found[test]:
+            n = min(HOLDOUT_MAX, max(1, round(len(found[train]) * HOLDOUT_FRACTION)))
+            if len(found[train]) <= n:
+                raise DataSourceError(
+                    f"{root / train} has only {len(found[train])} image(s) and there is no "
+                    f"{test}/ folder: add a {test}/ folder or more training images."
+                )
+            warnings.warn(
+                f"No {root / test} folder: holding out the last {n} images of {train}/ as {test}.",
+                stacklevel=3,
+            )
+            found[train], found[test] = found[train][:-n], found[train][-n:]
+
+    datasets = {split: _paths_dataset(paths) for split, paths in found.items()}
+    counts = {split: len(paths) for split, paths in found.items()}
+    return datasets, counts
+
+
+def _toy_source(config: Config) -> tuple[dict, dict]:
+    datasets, counts = {}, {}
+    for split in SPLITS:
+        count = config.toy_train_size if split.startswith("train") else None
+        images = toy.make_split(split, config.image_size, config.seed, count)
+        datasets[split] = tf.data.Dataset.from_tensor_slices(images)
+        counts[split] = len(images)
+    return datasets, counts
+
+
+def raw_source(config: Config) -> tuple[dict[str, tf.data.Dataset], dict[str, int]]:
+    """The unprocessed splits of ``config.dataset``: uint8 (H, W, 3) images of any size.
+
+    ``config.dataset`` is ``"toy"``, ``"tfds:cycle_gan/<config>"`` or a folder path.
+    Returns ``({split: dataset}, {split: number of images})`` for trainA, trainB, testA, testB.
+    """
+    name = config.dataset
+    if name == "toy":
+        return _toy_source(config)
+    if name.startswith("tfds:"):
+        return _tfds_source(name[len("tfds:") :])
+    return _folder_source(Path(name).expanduser(), config.skip_bad_images)
+
+
+@dataclass
+class Domains:
+    """The four preprocessed splits of a dataset and their sizes.
+
+    ``train_a``/``train_b`` yield (batch, size, size, 3) float32 batches in [-1, 1] with fresh
+    jitter each epoch; ``test_a``/``test_b`` the same without jitter, in a fixed order.
+    """
+
+    train_a: tf.data.Dataset
+    train_b: tf.data.Dataset
+    test_a: tf.data.Dataset
+    test_b: tf.data.Dataset
+    counts: dict[str, int]
+    config: Config
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """Batches per epoch: min(|A|, |B|) as the seed's zip, or max as the authors' code,
+        capped by ``config.steps_per_epoch``."""
+        pick = min if self.config.epoch_length == "min" else max
+        steps = pick(self.counts["trainA"], self.counts["trainB"]) // self.config.batch_size
+        if self.config.steps_per_epoch is not None:
+            steps = min(steps, self.config.steps_per_epoch)
+        return steps
+
+    def train_pairs(self) -> tf.data.Dataset:
+        """One epoch of (real_a, real_b) batch pairs, ``steps_per_epoch`` long."""
+        if self.config.epoch_length == "min":
+            pairs = tf.data.Dataset.zip(self.train_a, self.train_b)
+        else:  # the shorter domain repeats with new shuffles and jitter
+            pairs = tf.data.Dataset.zip(self.train_a.repeat(), self.train_b.repeat())
+        return pairs.take(self.steps_per_epoch)
+
+
+def load_domains(config: Config) -> Domains:
+    """Load ``config.dataset`` and build the training and test pipelines (see module doc)."""
+    raw, counts = raw_source(config)
+    return Domains(
+        train_a=train_pipeline(raw["trainA"], config, seed=config.seed),
+        train_b=train_pipeline(raw["trainB"], config, seed=config.seed + 1),
+        test_a=test_pipeline(raw["testA"], config),
+        test_b=test_pipeline(raw["testB"], config),
+        counts=counts,
+        config=config,
+    )

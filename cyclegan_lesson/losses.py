@@ -1,0 +1,59 @@
+"""CycleGAN's losses: adversarial (the tutorial's BCE or the paper's LSGAN), cycle and identity.
+
+Every function returns a scalar: a mean over all elements of its inputs, so the value does not
+depend on the batch size or the size of the discriminator's patch map.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+LAMBDA = 10.0  # weight of the cycle loss, as the seed
+ADVERSARIAL = ("bce", "lsgan")
+
+
+def _bce(labels_value: float, logits: tf.Tensor) -> tf.Tensor:
+    logits = tf.cast(logits, tf.float32)
+    labels = tf.fill(tf.shape(logits), labels_value)
+    return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
+
+
+def _mse(target_value: float, outputs: tf.Tensor) -> tf.Tensor:
+    return tf.reduce_mean(tf.square(tf.cast(outputs, tf.float32) - target_value))
+
+
+def _check(kind: str) -> None:
+    if kind not in ADVERSARIAL:
+        raise ValueError(f"loss kind must be one of {ADVERSARIAL}, got {kind!r}")
+
+
+def discriminator_loss(real: tf.Tensor, generated: tf.Tensor, kind: str = "bce") -> tf.Tensor:
+    """0.5 * (loss of calling ``real`` real + loss of calling ``generated`` fake).
+
+    ``real``/``generated``: the discriminator's outputs (any shape; logits for ``bce``).
+    bce: BCE-from-logits against 1 and 0; lsgan: mean (D - 1)^2 and mean D^2.
+    """
+    _check(kind)
+    loss = _bce if kind == "bce" else _mse
+    return 0.5 * (loss(1.0, real) + loss(0.0, generated))
+
+
+def generator_loss(generated: tf.Tensor, kind: str = "bce") -> tf.Tensor:
+    """The generator wants its fakes called real: BCE against 1, or mean (D(fake) - 1)^2."""
+    _check(kind)
+    return _bce(1.0, generated) if kind == "bce" else _mse(1.0, generated)
+
+
+def cycle_loss(real_image: tf.Tensor, cycled_image: tf.Tensor, lam: float = LAMBDA) -> tf.Tensor:
+    """``lam`` * mean |x - F(G(x))|: the round trip should give the input back."""
+    diff = tf.cast(real_image, tf.float32) - tf.cast(cycled_image, tf.float32)
+    return lam * tf.reduce_mean(tf.abs(diff))
+
+
+def identity_loss(
+    real_image: tf.Tensor, same_image: tf.Tensor, lam: float = LAMBDA, weight: float = 0.5
+) -> tf.Tensor:
+    """``lam * weight`` * mean |y - G(y)|: a generator fed its own target domain should leave
+    the image alone (the seed's LAMBDA * 0.5)."""
+    diff = tf.cast(real_image, tf.float32) - tf.cast(same_image, tf.float32)
+    return lam * weight * tf.reduce_mean(tf.abs(diff))

@@ -1,0 +1,386 @@
+"""The networks: pix2pix's U-Net generator and PatchGAN discriminator (what the seed tutorial
+imports from ``tensorflow_examples``), and the paper's ResNet generator.
+
+The pix2pix pieces keep the reference's names and layer order -- ``downsample``, ``upsample``,
+``unet_generator``, ``discriminator`` -- so a reader who knows that file recognises every layer.
+At 256 px with 64 base filters the parameter counts match it exactly: U-Net 54,414,979,
+PatchGAN 2,765,569. All kernels start from N(0, 0.02).
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+from keras import layers, ops
+
+PACKAGE = "cyclegan_lesson"
+
+
+def _init():
+    return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class InstanceNormalization(layers.Layer):
+    """Instance normalisation (Ulyanov et al. 2016): each image's channels get zero mean and
+    unit variance over the spatial axes, then an optional learned scale and offset.
+
+    Input and output: (batch, height, width, channels). ``affine=True`` (the tutorial's) learns
+    ``scale`` ~ N(1, 0.02) and ``offset`` = 0 per channel; ``affine=False`` (the paper's code)
+    learns nothing.
+    """
+
+    def __init__(self, epsilon: float = 1e-5, affine: bool = True, **kwargs):
+        super().__init__(**kwargs)
+        self.epsilon = epsilon
+        self.affine = affine
+
+    def build(self, input_shape):
+        if self.affine:
+            channels = input_shape[-1:]
+            self.scale = self.add_weight(
+                name="scale",
+                shape=channels,
+                initializer=keras.initializers.RandomNormal(1.0, 0.02),
+            )
+            self.offset = self.add_weight(name="offset", shape=channels, initializer="zeros")
+
+    def call(self, x):
+        # Moments in float32 even under mixed precision: a variance in 16 bits loses too much.
+        x32 = ops.cast(x, "float32")
+        mean, variance = ops.moments(x32, axes=[1, 2], keepdims=True)
+        normalized = (x32 - mean) * ops.rsqrt(variance + self.epsilon)
+        normalized = ops.cast(normalized, x.dtype)
+        if self.affine:
+            return ops.cast(self.scale, x.dtype) * normalized + ops.cast(self.offset, x.dtype)
+        return normalized
+
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon, "affine": self.affine}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class SizeCheck(layers.Layer):
+    """Passes images through unchanged, but raises a ValueError that says which sizes work when
+    the height or width is one the model cannot take."""
+
+    def __init__(self, multiple: int = 1, minimum: int = 1, model_name: str = "model", **kwargs):
+        super().__init__(**kwargs)
+        self.multiple, self.minimum, self.model_name = multiple, minimum, model_name
+
+    def describe(self) -> str:
+        if self.multiple > 1:
+            return f"sides that are multiples of {self.multiple} (e.g. {self.multiple}, " + (
+                f"{2 * self.multiple}, {4 * self.multiple})"
+            )
+        return f"sides of at least {self.minimum} px"
+
+    def call(self, x):
+        for side in x.shape[1:3]:
+            if side is None:
+                continue
+            if side % self.multiple or side < max(self.minimum, self.multiple):
+                raise ValueError(
+                    f"{self.model_name} cannot take {x.shape[1]}x{x.shape[2]} images; it takes "
+                    f"{self.describe()}. Resize or pad the images (translate --native pads)."
+                )
+        return x
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "multiple": self.multiple,
+            "minimum": self.minimum,
+            "model_name": self.model_name,
+        }
+
+
+def _norm(norm_type: str, affine: bool = True):
+    if norm_type == "instancenorm":
+        return InstanceNormalization(affine=affine)
+    if norm_type == "batchnorm":
+        return layers.BatchNormalization()
+    raise ValueError(f"norm_type must be 'instancenorm' or 'batchnorm', got {norm_type!r}")
+
+
+def downsample(filters: int, size: int, norm_type: str = "batchnorm", apply_norm: bool = True):
+    """Conv2D(stride 2, 'same', no bias) -> norm -> LeakyReLU: halves height and width."""
+    result = keras.Sequential()
+    result.add(
+        layers.Conv2D(
+            filters, size, strides=2, padding="same", kernel_initializer=_init(), use_bias=False
+        )
+    )
+    if apply_norm:
+        result.add(_norm(norm_type))
+    result.add(layers.LeakyReLU(negative_slope=0.3))  # Keras' default slope, as the reference
+    return result
+
+
+def upsample(filters: int, size: int, norm_type: str = "batchnorm", apply_dropout: bool = False):
+    """Conv2DTranspose(stride 2, 'same', no bias) -> norm -> Dropout(0.5)? -> ReLU: doubles
+    height and width."""
+    result = keras.Sequential()
+    result.add(
+        layers.Conv2DTranspose(
+            filters, size, strides=2, padding="same", kernel_initializer=_init(), use_bias=False
+        )
+    )
+    result.add(_norm(norm_type))
+    if apply_dropout:
+        result.add(layers.Dropout(0.5))
+    result.add(layers.ReLU())
+    return result
+
+
+def unet_levels(image_size: int) -> int:
+    """Number of down (and up) levels of the U-Net at ``image_size``: log2(size), so the
+    innermost level is 1x1. 8 at 256 px, as the reference."""
+    levels = int(round(math.log2(image_size))) if image_size > 0 else 0
+    if image_size < 2 or 2**levels != image_size:
+        raise ValueError(
+            f"The U-Net generator needs an image_size that is a power of two "
+            f"(e.g. 32, 64, 128, 256); got {image_size}."
+        )
+    return levels
+
+
+def unet_generator(
+    output_channels: int = 3,
+    norm_type: str = "instancenorm",
+    image_size: int = 256,
+    base_filters: int = 64,
+    dropout_layers: int = 3,
+    name: str = "unet_generator",
+) -> keras.Model:
+    """pix2pix's U-Net generator, ``unet_generator(output_channels, norm_type)``.
+
+    Encoder: downsample(f, no norm), 2f, 4f, then 8f until 1x1 (f = ``base_filters``; at 256 px
+    that is 64, 128, 256, 512 x5). Decoder: upsample mirroring the encoder (512 x4, 256, 128, 64
+    at 256 px), Dropout(0.5) on the first ``dropout_layers``, each followed by concatenation
+    with the mirrored encoder output; last Conv2DTranspose(output_channels, 4, stride 2, tanh).
+    Smaller ``image_size`` drops innermost levels (log2(size) levels in all).
+
+    Input: (batch, H, W, 3) float in [-1, 1], H and W multiples of ``image_size``.
+    Output: (batch, H, W, output_channels) in [-1, 1].
+    """
+    levels = unet_levels(image_size)
+    f = base_filters
+    down_filters = [min(f * 2**i, 8 * f) for i in range(levels)]
+    down_stack = [downsample(down_filters[0], 4, norm_type, apply_norm=False)] + [
+        downsample(filters, 4, norm_type) for filters in down_filters[1:]
+    ]
+    up_filters = down_filters[-2::-1]
+    up_stack = [
+        upsample(filters, 4, norm_type, apply_dropout=i < dropout_layers)
+        for i, filters in enumerate(up_filters)
+    ]
+    last = layers.Conv2DTranspose(
+        output_channels,
+        4,
+        strides=2,
+        padding="same",
+        kernel_initializer=_init(),
+        activation="tanh",
+        dtype="float32",  # outputs stay float32 under mixed precision
+    )
+    concat = layers.Concatenate()
+
+    inputs = layers.Input(shape=[None, None, 3])
+    x = SizeCheck(image_size, image_size, "This U-Net generator")(inputs)
+
+    skips = []
+    for down in down_stack:
+        x = down(x)
+        skips.append(x)
+    skips = reversed(skips[:-1])
+
+    for up, skip in zip(up_stack, skips, strict=True):
+        x = up(x)
+        x = concat([x, skip])
+
+    x = last(x)
+    return keras.Model(inputs=inputs, outputs=x, name=name)
+
+
+def discriminator(
+    norm_type: str = "instancenorm",
+    target: bool = False,
+    base_filters: int = 64,
+    name: str = "patch_discriminator",
+) -> keras.Model:
+    """pix2pix's PatchGAN discriminator, ``discriminator(norm_type, target)``.
+
+    downsample 64 (no norm), 128, 256 -> ZeroPadding2D -> Conv2D(512, 4, stride 1, no bias) ->
+    norm -> LeakyReLU -> ZeroPadding2D -> Conv2D(1, 4, stride 1). Each logit judges one
+    70x70 patch of the input.
+
+    Input: (batch, H, W, 3) in [-1, 1] (and the target image too when ``target=True``, as
+    pix2pix), H and W at least 17. Output: logits (batch, H/8 - 2, W/8 - 2, 1); 30x30 at 256 px.
+    """
+    f = base_filters
+    inp = layers.Input(shape=[None, None, 3], name="input_image")
+    x = SizeCheck(1, 17, "The PatchGAN discriminator")(inp)
+    inputs = inp
+
+    if target:
+        tar = layers.Input(shape=[None, None, 3], name="target_image")
+        x = layers.concatenate([x, tar])  # (batch, H, W, 6)
+        inputs = [inp, tar]
+
+    down1 = downsample(f, 4, norm_type, False)(x)  # (batch, 128, 128, 64)
+    down2 = downsample(2 * f, 4, norm_type)(down1)  # (batch, 64, 64, 128)
+    down3 = downsample(4 * f, 4, norm_type)(down2)  # (batch, 32, 32, 256)
+
+    zero_pad1 = layers.ZeroPadding2D()(down3)  # (batch, 34, 34, 256)
+    conv = layers.Conv2D(8 * f, 4, strides=1, kernel_initializer=_init(), use_bias=False)(
+        zero_pad1
+    )  # (batch, 31, 31, 512)
+    norm1 = _norm(norm_type)(conv)
+    leaky_relu = layers.LeakyReLU(negative_slope=0.3)(norm1)
+    zero_pad2 = layers.ZeroPadding2D()(leaky_relu)  # (batch, 33, 33, 512)
+    last = layers.Conv2D(1, 4, strides=1, kernel_initializer=_init(), dtype="float32")(
+        zero_pad2
+    )  # (batch, 30, 30, 1)
+    return keras.Model(inputs=inputs, outputs=last, name=name)
+
+
+def patch_discriminator(
+    image_size: int | None = None,
+    base_filters: int = 64,
+    norm_type: str = "instancenorm",
+    name: str = "patch_discriminator",
+) -> keras.Model:
+    """The tutorial's discriminator: ``discriminator(norm_type='instancenorm', target=False)``.
+
+    ``image_size`` is only checked (sides of at least 17 px); the network is fully
+    convolutional and gives a (size/8 - 2) square logit map.
+    """
+    if image_size is not None and image_size < 17:
+        raise ValueError(
+            f"The PatchGAN discriminator takes sides of at least 17 px; got {image_size}."
+        )
+    return discriminator(norm_type, target=False, base_filters=base_filters, name=name)
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class ReflectionPadding2D(layers.Layer):
+    """Pads height and width by mirroring the border (PyTorch's ``nn.ReflectionPad2d``)."""
+
+    def __init__(self, padding: int = 1, **kwargs):
+        super().__init__(**kwargs)
+        self.padding = padding
+
+    def call(self, x):
+        p = self.padding
+        return ops.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], mode="reflect")
+
+    def compute_output_shape(self, s):
+        grow = 2 * self.padding
+        return (
+            s[0],
+            None if s[1] is None else s[1] + grow,
+            None if s[2] is None else s[2] + grow,
+            s[3],
+        )
+
+    def get_config(self):
+        return {**super().get_config(), "padding": self.padding}
+
+
+def resnet_block(x, filters: int, use_bias: bool, affine: bool):
+    """Reflection-pad 1 -> 3x3 conv -> norm -> ReLU -> reflection-pad 1 -> 3x3 conv -> norm,
+    added to the input."""
+    y = ReflectionPadding2D(1)(x)
+    y = layers.Conv2D(filters, 3, kernel_initializer=_init(), use_bias=use_bias)(y)
+    y = InstanceNormalization(affine=affine)(y)
+    y = layers.ReLU()(y)
+    y = ReflectionPadding2D(1)(y)
+    y = layers.Conv2D(filters, 3, kernel_initializer=_init(), use_bias=use_bias)(y)
+    y = InstanceNormalization(affine=affine)(y)
+    return layers.Add()([x, y])
+
+
+def resnet_generator(
+    output_channels: int = 3,
+    image_size: int | None = 256,
+    n_blocks: int | None = None,
+    base_filters: int = 64,
+    use_bias: bool = True,
+    affine: bool = False,
+    name: str = "resnet_generator",
+) -> keras.Model:
+    """The CycleGAN paper's ResNet generator (Johnson et al.'s network; the authors' code).
+
+    c7s1-64 (reflection pad 3, 7x7 conv) -> d128 -> d256 (3x3, stride 2) -> ``n_blocks``
+    residual blocks of 256 -> u128 -> u64 (3x3 transposed, stride 2) -> c7s1-3 -> tanh.
+    ``n_blocks`` defaults to 9 at 256 px and above, 6 below (the paper's choice for 128 px).
+    The defaults (conv biases, non-affine instance norm) are the authors' code: 11,378,179
+    parameters with 9 blocks, 7,837,699 with 6.
+
+    Input: (batch, H, W, 3) in [-1, 1], H and W multiples of 4. Output: same shape, [-1, 1].
+    """
+    if image_size is not None and (image_size < 4 or image_size % 4):
+        raise ValueError(
+            f"The ResNet generator takes sides that are multiples of 4 (e.g. 64, 128, 256); "
+            f"got {image_size}."
+        )
+    if n_blocks is None:
+        n_blocks = 9 if image_size is None or image_size >= 256 else 6
+    f = base_filters
+    inputs = layers.Input(shape=[None, None, 3])
+    x = SizeCheck(4, 4, "The ResNet generator")(inputs)
+
+    x = ReflectionPadding2D(3)(x)
+    x = layers.Conv2D(f, 7, kernel_initializer=_init(), use_bias=use_bias)(x)
+    x = InstanceNormalization(affine=affine)(x)
+    x = layers.ReLU()(x)
+    for filters in (2 * f, 4 * f):  # downsampling; pad 1 on each side as PyTorch's padding=1
+        x = layers.ZeroPadding2D(1)(x)
+        x = layers.Conv2D(filters, 3, strides=2, kernel_initializer=_init(), use_bias=use_bias)(x)
+        x = InstanceNormalization(affine=affine)(x)
+        x = layers.ReLU()(x)
+    for _ in range(n_blocks):
+        x = resnet_block(x, 4 * f, use_bias, affine)
+    for filters in (2 * f, f):  # upsampling
+        x = layers.Conv2DTranspose(
+            filters, 3, strides=2, padding="same", kernel_initializer=_init(), use_bias=use_bias
+        )(x)
+        x = InstanceNormalization(affine=affine)(x)
+        x = layers.ReLU()(x)
+    x = ReflectionPadding2D(3)(x)
+    x = layers.Conv2D(output_channels, 7, kernel_initializer=_init(), dtype="float32")(x)
+    x = layers.Activation("tanh", dtype="float32")(x)
+    return keras.Model(inputs=inputs, outputs=x, name=name)
+
+
+def count_params(model: keras.Model) -> int:
+    """Number of trainable parameters."""
+    return int(sum(math.prod(v.shape) for v in model.trainable_weights))
+
+
+def build_models(config) -> dict[str, keras.Model]:
+    """G (A->B), F (B->A), D_X (judges A) and D_Y (judges B) for a :class:`Config`."""
+
+    def generator(name):
+        if config.generator == "unet":
+            return unet_generator(
+                3, "instancenorm", config.image_size, config.base_filters, name=name
+            )
+        return resnet_generator(
+            3, config.image_size, config.resnet_blocks, config.base_filters, name=name
+        )
+
+    def disc(name):
+        return patch_discriminator(config.image_size, config.discriminator_filters, name=name)
+
+    return {
+        "generator_g": generator("generator_g"),
+        "generator_f": generator("generator_f"),
+        "discriminator_x": disc("discriminator_x"),
+        "discriminator_y": disc("discriminator_y"),
+    }

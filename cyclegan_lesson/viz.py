@@ -1,0 +1,110 @@
+"""Pictures and widgets for the notebooks. The drawing functions are pure (arrays in, a
+matplotlib Figure out) so they are tested; the widgets only wire sliders to them.
+
+Nothing here needs ipympl: widgets redraw a static figure into an ``Output``, which works in
+JupyterLab and on Colab alike.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def to_display(image, contrast: float = 1.0) -> np.ndarray:
+    """A [-1, 1] image -> [0, 1] for ``imshow``: ``image * 0.5 * contrast + 0.5``, clipped.
+
+    ``contrast`` > 1 stretches values around grey, which makes an untrained generator's
+    near-zero output visible (the seed uses 8). Accepts (H, W, 3) or (1, H, W, 3).
+    """
+    image = np.asarray(image, np.float32)
+    if image.ndim == 4:
+        image = image[0]
+    return np.clip(image * 0.5 * contrast + 0.5, 0.0, 1.0)
+
+
+def _figure(rows: int, cols: int, size: float = 3.0):
+    from matplotlib.figure import Figure
+
+    # A bare Figure (not pyplot) so that nothing is shown twice or kept in global state.
+    fig = Figure(figsize=(cols * size, rows * size), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    return fig, axes
+
+
+def image_grid(rows, titles=None, size: float = 2.5, contrast=None):
+    """A grid of [-1, 1] images: ``rows`` is a list of rows, each a list of (H, W, 3) images.
+
+    ``titles`` labels the first row's columns; ``contrast`` gives one factor per column
+    (default 1). Returns a matplotlib Figure.
+    """
+    n_rows, n_cols = len(rows), max(len(r) for r in rows)
+    fig, axes = _figure(n_rows, n_cols, size)
+    contrast = contrast or [1.0] * n_cols
+    for i, row in enumerate(rows):
+        for j, image in enumerate(row):
+            axes[i, j].imshow(to_display(image, contrast[j]))
+            if i == 0 and titles:
+                axes[i, j].set_title(titles[j])
+    return fig
+
+
+def preview_figure(sample_a, fake_b, sample_b, fake_a, contrast: float = 8.0):
+    """The seed's look at untrained generators: horse, G(horse), zebra, F(zebra) in a 2x2
+    grid, the generated images multiplied by ``contrast``. Inputs are [-1, 1] images."""
+    return image_grid(
+        [[sample_a, fake_b], [sample_b, fake_a]],
+        titles=["Input", f"Generated (contrast x{contrast:g})"],
+        contrast=[1.0, contrast],
+        size=3.0,
+    )
+
+
+def patch_map_figure(real_b_logits, real_a_logits):
+    """What each discriminator says about each patch: ``D_Y(zebra)`` and ``D_X(horse)`` logit
+    maps of shape (h, w, 1) or (1, h, w, 1), drawn with RdBu_r (red = "real")."""
+    fig, axes = _figure(1, 2, 3.5)
+    for ax, logits, title in (
+        (axes[0, 0], real_b_logits, "Is a real zebra? (D_Y)"),
+        (axes[0, 1], real_a_logits, "Is a real horse? (D_X)"),
+    ):
+        logits = np.asarray(logits, np.float32)
+        logits = logits.reshape(logits.shape[-3:-1])
+        im = ax.imshow(logits, cmap="RdBu_r")
+        ax.set_title(title)
+        fig.colorbar(im, ax=ax, shrink=0.8)
+    return fig
+
+
+def contrast_slider(sample_a, fake_b, sample_b, fake_a, value=8, minimum=1, maximum=16):
+    """An ipywidgets slider over :func:`preview_figure`. The generators' outputs are computed
+    once by the caller; moving the slider only redraws. Returns the widget (display it)."""
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    slider = widgets.IntSlider(
+        value=value,
+        min=minimum,
+        max=maximum,
+        description="contrast",
+        continuous_update=False,
+    )
+    output = widgets.Output()
+
+    def redraw(change=None):
+        output.clear_output(wait=True)
+        with output:
+            display(preview_figure(sample_a, fake_b, sample_b, fake_a, slider.value))
+
+    slider.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([slider, output])
+
+
+def generator_preview(generator_g, generator_f, sample_a, sample_b, contrast: float = 8.0):
+    """Run G on ``sample_a`` and F on ``sample_b`` (batches of one, [-1, 1]) and draw
+    :func:`preview_figure`. Returns the Figure."""
+    fake_b = np.asarray(generator_g(sample_a, training=False))
+    fake_a = np.asarray(generator_f(sample_b, training=False))
+    return preview_figure(sample_a, fake_b, sample_b, fake_a, contrast)

@@ -1,0 +1,170 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+from keras import layers
+
+from cyclegan_lesson.config import PROFILES
+from cyclegan_lesson.models import (
+    InstanceNormalization,
+    build_models,
+    count_params,
+    patch_discriminator,
+    resnet_generator,
+    unet_generator,
+)
+
+
+@pytest.fixture(scope="module")
+def unet256():
+    return unet_generator(3, "instancenorm")
+
+
+@pytest.fixture(scope="module")
+def disc256():
+    return patch_discriminator(256)
+
+
+def test_published_parameter_counts(unet256, disc256):
+    assert count_params(unet256) == 54_414_979
+    assert count_params(disc256) == 2_765_569
+    assert 2 * count_params(unet256) + 2 * count_params(disc256) == 114_361_096
+    assert count_params(resnet_generator(3, 256)) == 11_378_179  # 9 blocks
+    assert count_params(resnet_generator(3, 128)) == 7_837_699  # 6 blocks
+
+
+def _blocks(model):
+    return [layer for layer in model.layers if layer.__class__.__name__ == "Sequential"]
+
+
+def test_unet_has_the_reference_layer_sequence(unet256):
+    blocks = _blocks(unet256)
+    downs, ups = blocks[:8], blocks[8:]
+    assert [b.layers[0].filters for b in downs] == [64, 128, 256, 512, 512, 512, 512, 512]
+    assert [b.layers[0].filters for b in ups] == [512, 512, 512, 512, 256, 128, 64]
+    assert all(isinstance(b.layers[0], layers.Conv2D) for b in downs)
+    assert all(isinstance(b.layers[0], layers.Conv2DTranspose) for b in ups)
+    assert all(b.layers[0].kernel_size == (4, 4) and b.layers[0].strides == (2, 2) for b in blocks)
+    assert not any(b.layers[0].use_bias for b in blocks)
+    # no norm on the first down block, instance norm on the others
+    assert [type(b.layers[1]).__name__ for b in downs] == ["LeakyReLU"] + [
+        "InstanceNormalization"
+    ] * 7
+    assert all(b.layers[-1].negative_slope == pytest.approx(0.3) for b in downs)
+    dropout = [any(isinstance(x, layers.Dropout) for x in b.layers) for b in ups]
+    assert dropout == [True, True, True, False, False, False, False]
+    last = unet256.layers[-1]
+    assert isinstance(last, layers.Conv2DTranspose)
+    assert (last.filters, last.use_bias, last.activation.__name__) == (3, True, "tanh")
+
+
+def test_kernels_start_from_normal_002(unet256):
+    kernel = _blocks(unet256)[3].layers[0].kernel.numpy()
+    assert abs(kernel.mean()) < 1e-3 and kernel.std() == pytest.approx(0.02, rel=0.05)
+
+
+def test_smaller_unets_drop_innermost_levels():
+    model = unet_generator(image_size=32, base_filters=8)
+    downs = _blocks(model)[:5]
+    assert [b.layers[0].filters for b in downs] == [8, 16, 32, 64, 64]
+
+
+@pytest.mark.parametrize("size", [32, 64, 128, 256])
+@pytest.mark.parametrize("batch", [1, 2])
+def test_output_shapes(size, batch, unet256, disc256):
+    x = tf.random.uniform([batch, size, size, 3], -1, 1)
+    unet = unet256 if size == 256 else unet_generator(image_size=size, base_filters=16)
+    out = unet(x)
+    assert out.shape == (batch, size, size, 3)
+    assert float(tf.reduce_max(tf.abs(out))) <= 1.0
+    assert resnet_generator(image_size=size, base_filters=8)(x).shape == (batch, size, size, 3)
+    patches = size // 8 - 2
+    assert disc256(x).shape == (batch, patches, patches, 1)
+    if size == 256:
+        assert patches == 30
+
+
+def test_instance_norm_normalises_each_image_and_channel():
+    rng = np.random.default_rng(0)
+    x = rng.normal(3.0, 5.0, (2, 8, 8, 4)).astype(np.float32)
+    plain = InstanceNormalization(affine=False)(x).numpy()
+    np.testing.assert_allclose(plain.mean(axis=(1, 2)), 0, atol=1e-5)
+    np.testing.assert_allclose(plain.std(axis=(1, 2)), 1, atol=1e-3)
+    norm = InstanceNormalization()
+    out = norm(x).numpy()
+    scale, offset = norm.scale.numpy(), norm.offset.numpy()
+    np.testing.assert_allclose(out, plain * scale + offset, atol=1e-5)
+    assert np.all(offset == 0) and np.all(np.abs(scale - 1) < 0.1) and np.any(scale != 1)
+    assert not InstanceNormalization(affine=False).weights
+
+
+def test_dropout_only_in_training():
+    model = unet_generator(image_size=32, base_filters=8)
+    x = tf.random.uniform([1, 32, 32, 3], -1, 1)
+    np.testing.assert_array_equal(model(x, training=False), model(x, training=False))
+    assert not np.allclose(model(x, training=True), model(x, training=True))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: unet_generator(image_size=32, base_filters=8),
+        lambda: resnet_generator(image_size=32, n_blocks=2, base_filters=8),
+        lambda: resnet_generator(image_size=32, n_blocks=1, base_filters=8, affine=True),
+        lambda: patch_discriminator(32, base_filters=8),
+    ],
+)
+def test_keras_save_and_load_give_identical_outputs(tmp_path, make):
+    import keras
+
+    model = make()
+    x = tf.random.uniform([2, 32, 32, 3], -1, 1)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_array_equal(model(x, training=False), loaded(x, training=False))
+
+
+def test_sizes_a_model_cannot_take_say_which_work():
+    with pytest.raises(ValueError, match="power of two"):
+        unet_generator(image_size=100)
+    with pytest.raises(ValueError, match="multiples of 64"):
+        unet_generator(image_size=64, base_filters=8)(tf.zeros([1, 96, 96, 3]))
+    with pytest.raises(ValueError, match="multiples of 4"):
+        resnet_generator(image_size=30)
+    with pytest.raises(ValueError, match="multiples of 4"):
+        resnet_generator(image_size=32, base_filters=8)(tf.zeros([1, 30, 30, 3]))
+    with pytest.raises(ValueError, match="at least 17"):
+        patch_discriminator(16)
+    with pytest.raises(ValueError, match="at least 17"):
+        patch_discriminator(base_filters=8)(tf.zeros([1, 16, 16, 3]))
+    # a U-Net built for 64 px is fully convolutional over multiples of 64
+    assert unet_generator(image_size=64, base_filters=8)(tf.zeros([1, 128, 64, 3])).shape == (
+        1,
+        128,
+        64,
+        3,
+    )
+
+
+def test_build_models_from_a_config():
+    models = build_models(PROFILES["tiny"])
+    assert set(models) == {"generator_g", "generator_f", "discriminator_x", "discriminator_y"}
+    assert models["generator_g"].name == "generator_g"
+    x = tf.zeros([1, 32, 32, 3])
+    assert models["generator_f"](x).shape == (1, 32, 32, 3)
+    assert models["discriminator_y"](x).shape == (1, 2, 2, 1)
+    resnet = build_models(PROFILES["tiny"].replace(generator="resnet"))["generator_g"]
+    assert resnet.name == "generator_g" and resnet(x).shape == (1, 32, 32, 3)
+
+
+def test_same_variable_shapes_as_tensorflow_examples(unet256, disc256):
+    pix2pix = pytest.importorskip(
+        "tensorflow_examples.models.pix2pix.pix2pix",
+        reason="tensorflow_examples is not installed (git install only, not on PyPI)",
+    )
+    ref_g = pix2pix.unet_generator(3, norm_type="instancenorm")
+    ref_d = pix2pix.discriminator(norm_type="instancenorm", target=False)
+    for ours, ref in ((unet256, ref_g), (disc256, ref_d)):
+        assert [tuple(v.shape) for v in ours.trainable_weights] == [
+            tuple(v.shape) for v in ref.trainable_weights
+        ]
