@@ -102,25 +102,27 @@ def random_jitter(image: tf.Tensor, size: int = 256, jitter_size: int = 286, see
     return random_crop_flip(resize_nearest(image, jitter_size), size, seed)
 
 
-def _prepare(raw: tf.data.Dataset, resize, cache: bool) -> tf.data.Dataset:
-    ds = raw.map(resize, num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.cache() if cache else ds
+def cache_for_training(raw: tf.data.Dataset, config: Config) -> tf.data.Dataset:
+    """uint8 images of any size -> resized (nearest) to ``jitter_size`` and cached in memory.
 
-
-def train_pipeline(
-    raw: tf.data.Dataset, config: Config, seed: int, cache: bool = True
-) -> tf.data.Dataset:
-    """uint8 images of any size -> shuffled, jittered, batched float32 in [-1, 1].
-
-    Yields batches of shape (batch_size, image_size, image_size, 3). Shuffle order and jitter
-    are fresh every epoch and repeatable for a given ``seed``.
+    The resize is deterministic, so it belongs before the cache; every pipeline built on the
+    returned dataset shares the one cache.
     """
-    jitter_size, size = config.jitter_size, config.image_size
-    ds = _prepare(raw, lambda im: resize_nearest(im, jitter_size), cache)
-    ds = ds.shuffle(config.shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+    size = config.jitter_size
+    return raw.map(lambda im: resize_nearest(im, size), num_parallel_calls=tf.data.AUTOTUNE).cache()
+
+
+def jitter_batches(cached: tf.data.Dataset, config: Config, seed: int) -> tf.data.Dataset:
+    """Cached (jitter_size, jitter_size, 3) images -> shuffled, randomly cropped and flipped,
+    batched float32 in [-1, 1] of shape (batch_size, image_size, image_size, 3).
+
+    The order and the jitter are repeatable for a given ``seed`` and change each time the
+    returned dataset is iterated again.
+    """
+    size = config.image_size
+    ds = cached.shuffle(config.shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
-    ds = tf.data.Dataset.zip(ds, seeds)
-    ds = ds.map(
+    ds = tf.data.Dataset.zip(ds, seeds).map(
         lambda im, s: normalize(random_crop_flip(im, size, s)),
         num_parallel_calls=tf.data.AUTOTUNE,
         deterministic=True,
@@ -132,11 +134,12 @@ def test_pipeline(raw: tf.data.Dataset, config: Config, cache: bool = True) -> t
     """uint8 images of any size -> batched float32 in [-1, 1], resized to ``image_size``, in
     source order (the seed shuffles its test sets; a fixed order makes results comparable)."""
     size = config.image_size
-
-    def resize(im):
-        return normalize(tf.image.resize(im, [size, size]))
-
-    ds = _prepare(raw, resize, cache)
+    ds = raw.map(
+        lambda im: normalize(tf.image.resize(im, [size, size])),
+        num_parallel_calls=tf.data.AUTOTUNE,
+    )
+    if cache:
+        ds = ds.cache()
     return ds.batch(config.batch_size).prefetch(tf.data.AUTOTUNE)
 
 
@@ -324,20 +327,38 @@ def raw_source(config: Config) -> tuple[dict[str, tf.data.Dataset], dict[str, in
     return _folder_source(Path(name).expanduser(), config.skip_bad_images)
 
 
+def epoch_seed(seed: int, domain: str, epoch: int) -> int:
+    """The data seed of one domain in one epoch: runs are repeatable, and a resumed run sees
+    the same data as one that never stopped."""
+    return (seed * 100_003 + epoch) * 2 + (0 if domain == "A" else 1)
+
+
 @dataclass
 class Domains:
-    """The four preprocessed splits of a dataset and their sizes.
+    """The four splits of a dataset, ready for training and testing, and their sizes.
 
-    ``train_a``/``train_b`` yield (batch, size, size, 3) float32 batches in [-1, 1] with fresh
-    jitter each epoch; ``test_a``/``test_b`` the same without jitter, in a fixed order.
+    ``train(domain, epoch)`` yields (batch, size, size, 3) float32 batches in [-1, 1] with that
+    epoch's shuffle and jitter; ``test_a``/``test_b`` the same without jitter, in a fixed order.
     """
 
-    train_a: tf.data.Dataset
-    train_b: tf.data.Dataset
+    cached_train: dict[str, tf.data.Dataset]
     test_a: tf.data.Dataset
     test_b: tf.data.Dataset
     counts: dict[str, int]
     config: Config
+
+    def train(self, domain: str, epoch: int = 0) -> tf.data.Dataset:
+        """Training batches of domain ``"A"`` or ``"B"`` for ``epoch``."""
+        seed = epoch_seed(self.config.seed, domain, epoch)
+        return jitter_batches(self.cached_train[domain], self.config, seed)
+
+    @property
+    def train_a(self) -> tf.data.Dataset:
+        return self.train("A")
+
+    @property
+    def train_b(self) -> tf.data.Dataset:
+        return self.train("B")
 
     @property
     def steps_per_epoch(self) -> int:
@@ -349,21 +370,19 @@ class Domains:
             steps = min(steps, self.config.steps_per_epoch)
         return steps
 
-    def train_pairs(self) -> tf.data.Dataset:
+    def train_pairs(self, epoch: int = 0) -> tf.data.Dataset:
         """One epoch of (real_a, real_b) batch pairs, ``steps_per_epoch`` long."""
-        if self.config.epoch_length == "min":
-            pairs = tf.data.Dataset.zip(self.train_a, self.train_b)
-        else:  # the shorter domain repeats with new shuffles and jitter
-            pairs = tf.data.Dataset.zip(self.train_a.repeat(), self.train_b.repeat())
-        return pairs.take(self.steps_per_epoch)
+        a, b = self.train("A", epoch), self.train("B", epoch)
+        if self.config.epoch_length == "max":  # the shorter domain repeats, reshuffled
+            a, b = a.repeat(), b.repeat()
+        return tf.data.Dataset.zip(a, b).take(self.steps_per_epoch)
 
 
 def load_domains(config: Config) -> Domains:
     """Load ``config.dataset`` and build the training and test pipelines (see module doc)."""
     raw, counts = raw_source(config)
     return Domains(
-        train_a=train_pipeline(raw["trainA"], config, seed=config.seed),
-        train_b=train_pipeline(raw["trainB"], config, seed=config.seed + 1),
+        cached_train={d: cache_for_training(raw["train" + d], config) for d in "AB"},
         test_a=test_pipeline(raw["testA"], config),
         test_b=test_pipeline(raw["testB"], config),
         counts=counts,

@@ -34,9 +34,31 @@ def test_jitter_is_fresh_every_epoch_but_repeatable_from_the_seed():
     config = TINY.replace(shuffle_buffer=1)  # same order every epoch: only jitter can differ
     first = _epoch(load_domains(config))
     again = load_domains(config)
-    epoch1, epoch2 = _epoch(again), _epoch(again)
-    assert all(np.array_equal(x[0], y[0]) for x, y in zip(first, epoch1, strict=True))
-    assert any(not np.array_equal(x[0], y[0]) for x, y in zip(epoch1, epoch2, strict=True))
+    epoch0, epoch1 = _epoch(again), [(a.numpy(), b.numpy()) for a, b in again.train_pairs(1)]
+    assert all(np.array_equal(x[0], y[0]) for x, y in zip(first, epoch0, strict=True))
+    assert any(not np.array_equal(x[0], y[0]) for x, y in zip(epoch0, epoch1, strict=True))
+    # iterating one dataset object twice also gives fresh jitter
+    batches = again.train_a
+    one, two = [x.numpy() for x in batches], [x.numpy() for x in batches]
+    assert any(not np.array_equal(x, y) for x, y in zip(one, two, strict=True))
+
+
+def test_training_images_are_decoded_and_resized_once():
+    calls = []
+
+    def count(image):
+        calls.append(1)
+        return image
+
+    config = TINY.replace(steps_per_epoch=None)
+    raw, counts = data.raw_source(config)
+    counted = raw["trainA"].map(
+        lambda im: tf.ensure_shape(tf.numpy_function(count, [im], tf.uint8), [None, None, 3])
+    )
+    cached = data.cache_for_training(counted, config)
+    for seed in range(3):
+        assert len(list(data.jitter_batches(cached, config, seed))) == counts["trainA"]
+    assert len(calls) == counts["trainA"]
 
 
 def test_test_split_has_no_jitter():
