@@ -36,8 +36,8 @@ def sample_scene(rng: np.random.Generator) -> dict:
         "sky_bottom": np.array([0.7, 0.82, 0.95]) + rng.uniform(-0.08, 0.05, 3),
         "horizon": horizon,
         "grass": np.array([0.3, 0.58, 0.22]) + rng.uniform(-0.1, 0.1, 3),
-        "grass_texture": rng.uniform(0.03, 0.08),
-        "noise": rng.uniform(0.01, 0.03),
+        "grass_texture": rng.uniform(0.015, 0.04),
+        "noise": rng.uniform(0.005, 0.015),
         "scale": scale,
         "center_x": rng.uniform(0.38, 0.62),
         "ground": ground,
@@ -111,15 +111,16 @@ def render(scene: dict, look: str, size: int = DEFAULT_SIZE) -> tuple[np.ndarray
 
     Args:
         scene: parameters from :func:`sample_scene`.
-        look: ``"plain"`` (domain A) or ``"striped"`` (domain B).
+        look: ``"plain"`` (domain A), ``"striped"`` (domain B) or ``"none"`` (the empty
+            background, used to find the animal in a translated image).
         size: side of the square image in pixels (any size >= 8).
 
     Returns:
         ``(image, mask)``: uint8 array of shape (size, size, 3) in [0, 255], and a bool array of
         shape (size, size) that is True on the animal.
     """
-    if look not in ("plain", "striped"):
-        raise ValueError(f"look must be 'plain' or 'striped', got {look!r}")
+    if look not in ("plain", "striped", "none"):
+        raise ValueError(f"look must be 'plain', 'striped' or 'none', got {look!r}")
     if size < 8:
         raise ValueError(f"size must be at least 8 pixels, got {size}")
     centres = (np.arange(size, dtype=np.float64) + 0.5) / size
@@ -139,7 +140,10 @@ def render(scene: dict, look: str, size: int = DEFAULT_SIZE) -> tuple[np.ndarray
     sdf = animal_sdf(scene, x, y)
     cover = np.clip(0.5 - sdf * size, 0.0, 1.0)[..., None]
     shade = 1.0 - 0.25 * np.clip((y - (scene["ground"] - 0.3 * scene["scale"])) * 4, 0, 1)
-    if look == "plain":
+    if look == "none":
+        cover = np.zeros_like(cover)
+        coat = 0.0
+    elif look == "plain":
         coat = scene["body"] * shade[..., None]
     else:
         a = scene["stripe_angle"]
@@ -150,6 +154,27 @@ def render(scene: dict, look: str, size: int = DEFAULT_SIZE) -> tuple[np.ndarray
     image = image + scene["noise"] * pixel_rng.standard_normal(image.shape)
     image = np.clip(np.round(image * 255.0), 0, 255).astype(np.uint8)
     return image, sdf < 0
+
+
+def coat_look(image: np.ndarray, mask: np.ndarray) -> str:
+    """Classify the coat inside ``mask``: ``"striped"`` (black and white), ``"plain"`` (one
+    brownish colour) or ``"other"``.
+
+    Args:
+        image: (H, W, 3) uint8 image.
+        mask: (H, W) bool, True on the animal.
+    """
+    pixels = image[mask].astype(np.float32) / 255.0
+    if len(pixels) == 0:
+        return "other"
+    grey = pixels.mean(axis=1)
+    saturation = pixels.max(axis=1) - pixels.min(axis=1)
+    dark, light = np.mean(grey < 0.3), np.mean(grey > 0.7)
+    if dark > 0.2 and light > 0.2 and np.median(saturation) < 0.2:
+        return "striped"
+    if np.mean(pixels[:, 0] - pixels[:, 2]) > 0.1 and grey.std() < 0.15:
+        return "plain"
+    return "other"
 
 
 def _rng(seed: int, split: str, index: int) -> np.random.Generator:
@@ -175,21 +200,25 @@ def make_split(
 
 
 def make_paired(
-    size: int = DEFAULT_SIZE, seed: int = 0, count: int = PAIRED_SIZE
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    size: int = DEFAULT_SIZE, seed: int = 0, count: int = PAIRED_SIZE, background: bool = False
+):
     """Paired scenes for evaluation: the same scene rendered plain (A) and striped (B).
 
     Returns ``(images_a, images_b, masks)`` with shapes (count, size, size, 3) uint8,
-    (count, size, size, 3) uint8 and (count, size, size) bool.
+    (count, size, size, 3) uint8 and (count, size, size) bool; with ``background=True`` also
+    the empty backgrounds, (count, size, size, 3) uint8, as a fourth item.
     """
     a = np.empty((count, size, size, 3), np.uint8)
     b = np.empty_like(a)
+    empty = np.empty_like(a)
     masks = np.empty((count, size, size), bool)
     for i in range(count):
         scene = sample_scene(_rng(seed, "paired", i))
         a[i], masks[i] = render(scene, "plain", size)
         b[i] = render(scene, "striped", size)[0]
-    return a, b, masks
+        if background:
+            empty[i] = render(scene, "none", size)[0]
+    return (a, b, masks, empty) if background else (a, b, masks)
 
 
 def write_dataset(

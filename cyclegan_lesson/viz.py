@@ -55,7 +55,7 @@ def preview_figure(sample_a, fake_b, sample_b, fake_a, contrast: float = 8.0):
     grid, the generated images multiplied by ``contrast``. Inputs are [-1, 1] images."""
     return image_grid(
         [[sample_a, fake_b], [sample_b, fake_a]],
-        titles=["Input", f"Generated (contrast x{contrast:g})"],
+        titles=["Input", "Generated" + (f" (contrast x{contrast:g})" if contrast != 1 else "")],
         contrast=[1.0, contrast],
         size=3.0,
     )
@@ -108,3 +108,20 @@ def generator_preview(generator_g, generator_f, sample_a, sample_b, contrast: fl
     fake_b = np.asarray(generator_g(sample_a, training=False))
     fake_a = np.asarray(generator_f(sample_b, training=False))
     return preview_figure(sample_a, fake_b, sample_b, fake_a, contrast)
+
+
+def translation_grid(generator_g, generator_f, domains, rows: int = 4):
+    """Input | translation | reconstruction for the first ``rows`` test images of each
+    domain: A->B->A on the left, B->A->B on the right. Returns the Figure."""
+    a = np.concatenate([x.numpy() for x in domains.test_a.unbatch().batch(rows).take(1)])
+    b = np.concatenate([x.numpy() for x in domains.test_b.unbatch().batch(rows).take(1)])
+    fake_b = np.asarray(generator_g(a, training=False))
+    fake_a = np.asarray(generator_f(b, training=False))
+    cycled_a = np.asarray(generator_f(fake_b, training=False))
+    cycled_b = np.asarray(generator_g(fake_a, training=False))
+    grid = [[a[i], fake_b[i], cycled_a[i], b[i], fake_a[i], cycled_b[i]] for i in range(len(a))]
+    return image_grid(
+        grid,
+        titles=["A (input)", "G(A)", "F(G(A))", "B (input)", "F(B)", "G(F(B))"],
+        size=1.8,
+    )

@@ -1,0 +1,644 @@
+"""Training: the CycleGAN update, the epoch loop, checkpoints and resume.
+
+Two implementations of one update rule:
+
+* :meth:`CycleGAN.tutorial_gradients` is the seed tutorial's step: six generator calls and four
+  discriminator calls on a persistent tape, then four gradient calls. It is the reference.
+* :meth:`CycleGAN.fused_gradients` (the default) computes the same gradients with less work:
+  G runs once on [real_x, real_y] and F once on [real_y, real_x] (instance norm is per image,
+  so batching is exact), each discriminator once on [real, fake], and there is one gradient
+  call for both generators and one for both discriminators.
+
+  One backward pass for both generators works because each loss term depends on one
+  generator's weights or on the cycle: d/dG of (adv_G + adv_F + cycle + id_G + id_F) is
+  d/dG of the seed's total for G, since adv_F and id_F do not depend on G. The cycle term is
+  counted once: it sits in both of the seed's totals, but each generator differentiates only
+  its own total.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from . import losses
+from .config import Config
+from .models import build_models
+
+MODEL_NAMES = ("generator_g", "generator_f", "discriminator_x", "discriminator_y")
+# Settings that change the shape of the weights: a checkpoint only fits a run that shares them.
+ARCHITECTURE_FIELDS = (
+    "generator",
+    "image_size",
+    "base_filters",
+    "resnet_blocks",
+    "discriminator_filters",
+)
+HISTORY_FIELDS = (
+    "epoch",
+    "step",
+    "gen_g",
+    "gen_f",
+    "cycle",
+    "identity_g",
+    "identity_f",
+    "total_gen_g",
+    "total_gen_f",
+    "disc_x",
+    "disc_y",
+    "learning_rate",
+    "seconds",
+)
+
+
+class TrainingError(RuntimeError):
+    """Training cannot go on; the message says why and what is kept."""
+
+
+def lr_factor(epoch: int, epochs: int, decay_epochs: int) -> float:
+    """Learning-rate multiplier for a 0-based ``epoch``: 1 for the first ``epochs -
+    decay_epochs`` epochs, then falling linearly towards 0 over the last ``decay_epochs``
+    (the authors' schedule: the last epoch runs at 1 / (decay_epochs + 1))."""
+    if decay_epochs <= 0:
+        return 1.0
+    return 1.0 - max(0, epoch + 1 - (epochs - decay_epochs)) / (decay_epochs + 1)
+
+
+class ImagePool(tf.Module):
+    """The paper's history of generated images (Shrivastava et al. 2017).
+
+    Until it holds ``size`` images, each new fake is stored and passed through. After that,
+    with probability 0.5 a random stored fake is returned (and replaced by the new one),
+    otherwise the new fake itself. ``size`` 0 passes everything through. Its images, count
+    and random state are variables, so a checkpoint keeps them.
+    """
+
+    def __init__(self, size: int, image_shape, seed: int = 0, name: str | None = None):
+        super().__init__(name=name)
+        self.size = size
+        self.images = tf.Variable(tf.zeros([max(size, 1), *image_shape]), trainable=False)
+        self.count = tf.Variable(0, dtype=tf.int32, trainable=False)
+        self.rng = tf.random.Generator.from_seed(seed)
+
+    def query(self, images: tf.Tensor) -> tf.Tensor:
+        """(batch, H, W, C) fakes -> (batch, H, W, C) images for the discriminator."""
+        if self.size == 0:
+            return images
+        images = tf.stop_gradient(tf.cast(images, self.images.dtype))
+        out = []
+        for i in range(images.shape[0]):  # batches are small and of static size
+            out.append(self._one(images[i]))
+        return tf.stack(out)
+
+    def _one(self, image):
+        def store():
+            self.images[self.count].assign(image)
+            self.count.assign_add(1)
+            return image
+
+        def maybe_swap():
+            use_old = self.rng.uniform([]) < 0.5
+            index = self.rng.uniform([], 0, self.size, dtype=tf.int32)
+            old = tf.identity(self.images[index])
+
+            def swap():
+                self.images[index].assign(image)
+                return old
+
+            return tf.cond(use_old, swap, lambda: image)
+
+        return tf.cond(self.count < self.size, store, maybe_swap)
+
+
+@contextlib.contextmanager
+def dtype_policy(name: str):
+    """Build layers under a Keras dtype policy, then restore the previous global policy."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+class LossScale(tf.Module):
+    """Dynamic loss scaling for float16 (scale 1 and no checks otherwise): one scale for all
+    four models, so the fused step's shared backward pass stays consistent."""
+
+    def __init__(self, enabled: bool, initial: float = 2.0**15, period: int = 2000):
+        super().__init__()
+        self.enabled, self.period = enabled, period
+        self.scale = tf.Variable(initial if enabled else 1.0, trainable=False)
+        self.good_steps = tf.Variable(0, dtype=tf.int64, trainable=False)
+
+    def __call__(self, loss):
+        return loss * self.scale if self.enabled else loss
+
+    def unscale(self, grads):
+        if not self.enabled:
+            return grads, tf.constant(True)
+        grads = [g / self.scale for g in grads]
+        finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g in grads])
+        return grads, finite
+
+    def update(self, finite):
+        if not self.enabled:
+            return
+        grow = tf.logical_and(finite, self.good_steps + 1 >= self.period)
+        self.scale.assign(
+            tf.where(finite, tf.where(grow, self.scale * 2, self.scale), self.scale / 2)
+        )
+        self.good_steps.assign(tf.where(finite & ~grow, self.good_steps + 1, 0))
+
+
+@dataclass
+class History:
+    """One row per finished epoch (see HISTORY_FIELDS), mirrored in ``history.csv``."""
+
+    rows: list[dict] = field(default_factory=list)
+
+    def append(self, row: dict, path: Path | None = None) -> None:
+        self.rows.append(row)
+        if path is not None:
+            new = not path.exists()
+            with path.open("a", newline="") as f:
+                writer = csv.DictWriter(f, fieldnames=HISTORY_FIELDS)
+                if new:
+                    writer.writeheader()
+                writer.writerow({k: row.get(k, "") for k in HISTORY_FIELDS})
+
+    @staticmethod
+    def read(path: str | Path) -> History:
+        with Path(path).open() as f:
+            rows = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
+        return History(rows)
+
+
+class CycleGAN(tf.Module):
+    """G: A->B, F: B->A, D_X (judges A), D_Y (judges B), their four Adam optimisers, and the
+    counters and image pools a checkpoint needs.
+
+    Args:
+        config: the run's settings.
+        models: optional prebuilt ``{"generator_g", "generator_f", "discriminator_x",
+            "discriminator_y"}`` (built from ``config`` otherwise).
+        strategy: a ``tf.distribute`` strategy (default: the current one).
+    """
+
+    def __init__(self, config: Config, models: dict | None = None, strategy=None):
+        super().__init__(name="cyclegan")
+        self.config = config
+        self.strategy = strategy or tf.distribute.get_strategy()
+        if config.pool_size and self.strategy.num_replicas_in_sync > 1:
+            raise ValueError(
+                "pool_size > 0 needs a single replica: the image pool is not shared across "
+                "devices yet. Use --pool-size 0 with a multi-device strategy."
+            )
+        keras.utils.set_random_seed(config.seed)  # the same seed gives the same initial weights
+        if config.deterministic:
+            tf.config.experimental.enable_op_determinism()
+        with self.strategy.scope():
+            with dtype_policy(config.precision):
+                self.models = models or build_models(config)
+            self.generator_g = self.models["generator_g"]
+            self.generator_f = self.models["generator_f"]
+            self.discriminator_x = self.models["discriminator_x"]
+            self.discriminator_y = self.models["discriminator_y"]
+            self.optimizers = {}
+            for name in MODEL_NAMES:
+                opt = keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1)
+                opt.build(self.models[name].trainable_variables)
+                self.optimizers[name] = opt
+            self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
+            self.step = tf.Variable(0, dtype=tf.int64, trainable=False)
+            shape = (config.image_size, config.image_size, 3)
+            self.pool_x = ImagePool(config.pool_size, shape, config.seed + 11)
+            self.pool_y = ImagePool(config.pool_size, shape, config.seed + 12)
+            self.loss_scale = LossScale(config.precision == "mixed_float16")
+        self._compiled = {}
+
+    # ----------------------------------------------------------------------------- the losses
+
+    def _adv(self):
+        return self.config.loss
+
+    def _cycle(self, real, cycled):
+        return losses.cycle_loss(real, cycled, self.config.lambda_cycle)
+
+    def _identity(self, real, same):
+        return losses.identity_loss(
+            real, same, self.config.lambda_cycle, self.config.lambda_identity
+        )
+
+    def _variables(self, *names):
+        return [v for n in names for v in self.models[n].trainable_variables]
+
+    # ------------------------------------------------------------------------ the two steps
+
+    def tutorial_gradients(self, real_x, real_y):
+        """The seed's step, line for line: returns ({model name: gradients}, {loss: value})."""
+        G, F = self.generator_g, self.generator_f
+        D_X, D_Y = self.discriminator_x, self.discriminator_y
+        kind = self._adv()
+        with tf.GradientTape(persistent=True) as tape:
+            # G translates X -> Y, F translates Y -> X.
+            fake_y = G(real_x, training=True)
+            cycled_x = F(fake_y, training=True)
+
+            fake_x = F(real_y, training=True)
+            cycled_y = G(fake_x, training=True)
+
+            # same_x and same_y are for the identity loss.
+            same_x = F(real_x, training=True)
+            same_y = G(real_y, training=True)
+
+            disc_real_x = D_X(real_x, training=True)
+            disc_real_y = D_Y(real_y, training=True)
+
+            disc_fake_x = D_X(fake_x, training=True)
+            disc_fake_y = D_Y(fake_y, training=True)
+            if self.config.pool_size:  # the discriminators see fakes from the pool
+                pooled_x = D_X(self.pool_x.query(fake_x), training=True)
+                pooled_y = D_Y(self.pool_y.query(fake_y), training=True)
+            else:
+                pooled_x, pooled_y = disc_fake_x, disc_fake_y
+
+            gen_g_loss = losses.generator_loss(disc_fake_y, kind)
+            gen_f_loss = losses.generator_loss(disc_fake_x, kind)
+            total_cycle_loss = self._cycle(real_x, cycled_x) + self._cycle(real_y, cycled_y)
+            identity_g = self._identity(real_y, same_y)
+            identity_f = self._identity(real_x, same_x)
+
+            # total generator loss = adversarial loss + cycle loss + identity loss
+            total_gen_g_loss = gen_g_loss + total_cycle_loss + identity_g
+            total_gen_f_loss = gen_f_loss + total_cycle_loss + identity_f
+
+            disc_x_loss = losses.discriminator_loss(disc_real_x, pooled_x, kind)
+            disc_y_loss = losses.discriminator_loss(disc_real_y, pooled_y, kind)
+            targets = {
+                "generator_g": total_gen_g_loss,
+                "generator_f": total_gen_f_loss,
+                "discriminator_x": disc_x_loss,
+                "discriminator_y": disc_y_loss,
+            }
+            scaled = {k: self._replica_scale(self.loss_scale(v)) for k, v in targets.items()}
+
+        grads = {n: tape.gradient(scaled[n], self._variables(n)) for n in MODEL_NAMES}
+        del tape
+        values = {
+            "gen_g": gen_g_loss,
+            "gen_f": gen_f_loss,
+            "cycle": total_cycle_loss,
+            "identity_g": identity_g,
+            "identity_f": identity_f,
+            "total_gen_g": total_gen_g_loss,
+            "total_gen_f": total_gen_f_loss,
+            "disc_x": disc_x_loss,
+            "disc_y": disc_y_loss,
+        }
+        return grads, values
+
+    def fused_gradients(self, real_x, real_y):
+        """The same update with batched calls and two gradient calls (see module doc)."""
+        G, F = self.generator_g, self.generator_f
+        D_X, D_Y = self.discriminator_x, self.discriminator_y
+        kind = self._adv()
+        n = tf.shape(real_x)[0]
+        with tf.GradientTape(persistent=True) as tape:
+            fake_y, same_y = tf.split(G(tf.concat([real_x, real_y], 0), training=True), 2)
+            fake_x, same_x = tf.split(F(tf.concat([real_y, real_x], 0), training=True), 2)
+            cycled_x = F(fake_y, training=True)
+            cycled_y = G(fake_x, training=True)
+
+            if self.config.pool_size:
+                disc_fake_x = D_X(fake_x, training=True)
+                disc_fake_y = D_Y(fake_y, training=True)
+                fakes_x, fakes_y = self.pool_x.query(fake_x), self.pool_y.query(fake_y)
+            else:
+                fakes_x, fakes_y = fake_x, fake_y
+            d_x = D_X(tf.concat([real_x, tf.cast(fakes_x, real_x.dtype)], 0), training=True)
+            d_y = D_Y(tf.concat([real_y, tf.cast(fakes_y, real_y.dtype)], 0), training=True)
+            disc_real_x, pooled_x = d_x[:n], d_x[n:]
+            disc_real_y, pooled_y = d_y[:n], d_y[n:]
+            if not self.config.pool_size:
+                disc_fake_x, disc_fake_y = pooled_x, pooled_y
+
+            gen_g_loss = losses.generator_loss(disc_fake_y, kind)
+            gen_f_loss = losses.generator_loss(disc_fake_x, kind)
+            total_cycle_loss = self._cycle(real_x, cycled_x) + self._cycle(real_y, cycled_y)
+            identity_g = self._identity(real_y, same_y)
+            identity_f = self._identity(real_x, same_x)
+            generators = gen_g_loss + gen_f_loss + total_cycle_loss + identity_g + identity_f
+
+            disc_x_loss = losses.discriminator_loss(disc_real_x, pooled_x, kind)
+            disc_y_loss = losses.discriminator_loss(disc_real_y, pooled_y, kind)
+            discriminators = disc_x_loss + disc_y_loss
+            generators = self._replica_scale(self.loss_scale(generators))
+            discriminators = self._replica_scale(self.loss_scale(discriminators))
+
+        gen_vars = self._variables("generator_g", "generator_f")
+        disc_vars = self._variables("discriminator_x", "discriminator_y")
+        gen_grads = tape.gradient(generators, gen_vars)
+        disc_grads = tape.gradient(discriminators, disc_vars)
+        del tape
+        n_g = len(G.trainable_variables)
+        n_dx = len(D_X.trainable_variables)
+        grads = {
+            "generator_g": gen_grads[:n_g],
+            "generator_f": gen_grads[n_g:],
+            "discriminator_x": disc_grads[:n_dx],
+            "discriminator_y": disc_grads[n_dx:],
+        }
+        values = {
+            "gen_g": gen_g_loss,
+            "gen_f": gen_f_loss,
+            "cycle": total_cycle_loss,
+            "identity_g": identity_g,
+            "identity_f": identity_f,
+            "total_gen_g": gen_g_loss + total_cycle_loss + identity_g,
+            "total_gen_f": gen_f_loss + total_cycle_loss + identity_f,
+            "disc_x": disc_x_loss,
+            "disc_y": disc_y_loss,
+        }
+        return grads, values
+
+    def _replica_scale(self, loss):
+        # Each replica's loss is a mean over its share of the batch; gradients are summed
+        # across replicas, so dividing by their number gives the mean over the global batch.
+        return loss / self.strategy.num_replicas_in_sync
+
+    def apply_gradients(self, grads: dict) -> None:
+        """Apply {model name: gradients} with the four optimisers (skipped, with the float16
+        loss scale halved, when a scaled gradient overflowed)."""
+        names = list(MODEL_NAMES)
+        flat = [g for n in names for g in grads[n]]
+        flat, finite = self.loss_scale.unscale(flat)
+        start = 0
+
+        def apply_all():
+            nonlocal start
+            for name in names:
+                variables = self.models[name].trainable_variables
+                chunk = flat[start : start + len(variables)]
+                start += len(variables)
+                self.optimizers[name].apply_gradients(zip(chunk, variables, strict=True))
+            return tf.constant(True)
+
+        if self.loss_scale.enabled:
+            tf.cond(finite, apply_all, lambda: tf.constant(False))
+        else:
+            apply_all()
+        self.loss_scale.update(finite)
+
+    def _replica_step(self, real_x, real_y, impl: str):
+        grads, values = (
+            self.fused_gradients(real_x, real_y)
+            if impl == "fused"
+            else self.tutorial_gradients(real_x, real_y)
+        )
+        self.apply_gradients(grads)
+        return values
+
+    def train_step(self, real_x, real_y, impl: str = "fused") -> dict:
+        """One update of all four models on a (per-strategy distributed) batch pair; returns
+        the losses averaged over replicas."""
+        if impl not in ("fused", "tutorial"):
+            raise ValueError(f"impl must be 'fused' or 'tutorial', got {impl!r}")
+        if impl not in self._compiled:
+
+            def step(x, y):
+                per_replica = self.strategy.run(
+                    lambda a, b: self._replica_step(a, b, impl), args=(x, y)
+                )
+                return {
+                    k: self.strategy.reduce(tf.distribute.ReduceOp.MEAN, v, axis=None)
+                    for k, v in per_replica.items()
+                }
+
+            self._compiled[impl] = tf.function(step, jit_compile=self.config.jit_compile)
+        values = self._compiled[impl](real_x, real_y)
+        self.step.assign_add(1)
+        return values
+
+    def set_learning_rate(self, epoch: int) -> float:
+        """Set all four optimisers' learning rate for a 0-based epoch; returns it."""
+        c = self.config
+        lr = c.learning_rate * lr_factor(epoch, c.epochs, c.decay_epochs)
+        for opt in self.optimizers.values():
+            opt.learning_rate.assign(lr)
+        return lr
+
+    def checkpoint(self) -> tf.train.Checkpoint:
+        """Everything needed to resume exactly, under the seed's names."""
+        return tf.train.Checkpoint(
+            **self.models,
+            **{f"{n}_optimizer": opt for n, opt in self.optimizers.items()},
+            epoch=self.epoch,
+            step=self.step,
+            pool_x=self.pool_x,
+            pool_y=self.pool_y,
+            loss_scale=self.loss_scale,
+        )
+
+
+# --------------------------------------------------------------------------------- the loop
+
+
+def run_paths(output_dir: str | Path) -> dict[str, Path]:
+    """Where a run keeps its files."""
+    root = Path(output_dir)
+    return {
+        "root": root,
+        "config": root / "config.json",
+        "checkpoints": root / "checkpoints",
+        "previews": root / "previews",
+        "history": root / "history.csv",
+        "tensorboard": root / "tensorboard",
+    }
+
+
+def check_compatible(saved: dict, config: Config, where: Path) -> None:
+    """Raise a TrainingError naming every architecture setting that differs from a saved run."""
+    diffs = [
+        f"{name}={saved.get(name)!r} there, {getattr(config, name)!r} here"
+        for name in ARCHITECTURE_FIELDS
+        if saved.get(name) != getattr(config, name)
+    ]
+    if diffs:
+        raise TrainingError(
+            f"The checkpoint in {where} was made with other model settings: "
+            + "; ".join(diffs)
+            + ". Use the same settings to resume, or --out a new folder for a new run."
+        )
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` leaves behind."""
+
+    model: CycleGAN
+    history: History
+    paths: dict[str, Path]
+    interrupted: bool = False
+    checkpoint: str | None = None
+
+
+def _progress(total, initial, desc, enabled):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, desc=desc, leave=True, dynamic_ncols=True)
+
+
+def train(
+    config: Config,
+    domains=None,
+    *,
+    strategy=None,
+    impl: str = "fused",
+    progress: bool = True,
+    show_previews: bool = False,
+    models: dict | None = None,
+    max_steps: int | None = None,
+) -> TrainResult:
+    """Train (or resume) the run in ``config.output_dir``.
+
+    Resumes from the newest checkpoint there, at the step where it stopped. Each epoch writes a
+    preview PNG (G and F on the first test image of each domain) and a row of ``history.csv``;
+    checkpoints are saved every ``checkpoint_every`` epochs, at the end, and on Ctrl-C. A loss
+    that becomes NaN or Inf stops training with a :class:`TrainingError`; the last good
+    checkpoint is kept. ``max_steps`` stops after that many steps in this call (for tests and
+    notebooks), saving a checkpoint as an interrupt would.
+    """
+    from . import viz
+    from .data import load_domains
+
+    paths = run_paths(config.output_dir)
+    paths["root"].mkdir(parents=True, exist_ok=True)
+    if paths["config"].exists():
+        saved = json.loads(paths["config"].read_text())
+        check_compatible(saved, config, paths["root"])
+    domains = domains or load_domains(config)
+    gan = CycleGAN(config, models=models, strategy=strategy)
+    ckpt = gan.checkpoint()
+    manager = tf.train.CheckpointManager(ckpt, paths["checkpoints"], max_to_keep=5)
+    if manager.latest_checkpoint:
+        try:
+            ckpt.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+        except (AssertionError, ValueError, tf.errors.OpError) as error:
+            raise TrainingError(
+                f"Cannot resume from {manager.latest_checkpoint}: it does not fit these models "
+                f"({type(error).__name__}). Use the settings it was made with, or --out a new "
+                "folder."
+            ) from error
+    start_epoch = int(gan.epoch)
+    if start_epoch >= config.epochs:
+        raise TrainingError(
+            f"The run in {paths['root']} already finished {start_epoch} epochs "
+            f"(asked for {config.epochs}). Nothing was changed. To train longer pass a larger "
+            "--epochs; for a new run pass another --out folder."
+        )
+    paths["config"].write_text(json.dumps(config.to_dict(), indent=2))
+    paths["previews"].mkdir(exist_ok=True)
+    writer = (
+        tf.summary.create_file_writer(str(paths["tensorboard"])) if config.tensorboard else None
+    )
+    history = History.read(paths["history"]) if paths["history"].exists() else History()
+    sample_a = next(iter(domains.test_a.unbatch().batch(1)))
+    sample_b = next(iter(domains.test_b.unbatch().batch(1)))
+    steps_per_epoch = domains.steps_per_epoch
+    result = TrainResult(gan, history, paths)
+    done_this_call = 0
+    bar = None
+
+    def save() -> str:
+        result.checkpoint = manager.save(checkpoint_number=int(gan.step))
+        return result.checkpoint
+
+    try:
+        for epoch in range(start_epoch, config.epochs):
+            lr = gan.set_learning_rate(epoch)
+            skip = int(gan.step) - epoch * steps_per_epoch  # steps already done in this epoch
+            pairs = domains.train_pairs(epoch).skip(skip)
+            if gan.strategy.num_replicas_in_sync > 1:
+                pairs = gan.strategy.experimental_distribute_dataset(pairs)
+            bar = _progress(steps_per_epoch, skip, f"epoch {epoch + 1}/{config.epochs}", progress)
+            sums: dict[str, float] = {}
+            count = 0
+            started = time.perf_counter()
+            for real_x, real_y in pairs:
+                values = {k: float(v) for k, v in gan.train_step(real_x, real_y, impl).items()}
+                bad = [k for k, v in values.items() if not math.isfinite(v)]
+                if bad:
+                    raise TrainingError(
+                        f"Loss {', '.join(bad)} became {values[bad[0]]} at step {int(gan.step)} "
+                        f"(epoch {epoch + 1}). Training stopped; the last good checkpoint in "
+                        f"{paths['checkpoints']} is kept. Try a lower --learning-rate or "
+                        "--precision float32."
+                    )
+                for k, v in values.items():
+                    sums[k] = sums.get(k, 0.0) + v
+                count += 1
+                done_this_call += 1
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(
+                        gen=f"{(sums['total_gen_g'] + sums['total_gen_f']) / (2 * count):.3f}",
+                        disc=f"{(sums['disc_x'] + sums['disc_y']) / (2 * count):.3f}",
+                        refresh=False,
+                    )
+                if max_steps is not None and done_this_call >= max_steps:
+                    raise KeyboardInterrupt
+            if bar is not None:
+                bar.close()
+            gan.epoch.assign(epoch + 1)
+            row = {k: v / max(count, 1) for k, v in sums.items()}
+            row.update(
+                epoch=epoch + 1,
+                step=int(gan.step),
+                learning_rate=lr,
+                seconds=time.perf_counter() - started,
+            )
+            history.append(row, paths["history"])
+            fig = viz.generator_preview(
+                gan.generator_g, gan.generator_f, sample_a, sample_b, contrast=1.0
+            )
+            fig.suptitle(f"epoch {epoch + 1}")
+            preview = paths["previews"] / f"epoch_{epoch + 1:03d}.png"
+            fig.savefig(preview, dpi=72)
+            if show_previews:
+                from IPython.display import display
+
+                display(fig)
+            if writer is not None:
+                with writer.as_default(step=epoch + 1):
+                    for k in HISTORY_FIELDS[2:]:
+                        tf.summary.scalar(k, row[k])
+                    tf.summary.image("preview", _figure_to_image(fig))
+            if (epoch + 1) % config.checkpoint_every == 0 or epoch + 1 == config.epochs:
+                save()
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.close()
+        save()
+        result.interrupted = True
+    finally:
+        if writer is not None:
+            writer.close()
+    return result
+
+
+def _figure_to_image(fig) -> np.ndarray:
+    fig.canvas.draw()
+    rgba = np.asarray(fig.canvas.buffer_rgba())
+    return rgba[None, ..., :3]

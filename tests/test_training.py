@@ -1,0 +1,322 @@
+import csv
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from cyclegan_lesson import cli, training
+from cyclegan_lesson.config import PROFILES
+from cyclegan_lesson.models import patch_discriminator, unet_generator
+from cyclegan_lesson.training import CycleGAN, ImagePool, TrainingError, lr_factor, train
+
+TINY = PROFILES["tiny"]
+
+
+def no_dropout_models(size=32, filters=8, seed=0):
+    """The tiny models without dropout, so two implementations can be compared exactly."""
+    tf.keras.utils.set_random_seed(seed)
+    return {
+        "generator_g": unet_generator(
+            image_size=size, base_filters=filters, dropout_layers=0, name="generator_g"
+        ),
+        "generator_f": unet_generator(
+            image_size=size, base_filters=filters, dropout_layers=0, name="generator_f"
+        ),
+        "discriminator_x": patch_discriminator(size, filters, name="discriminator_x"),
+        "discriminator_y": patch_discriminator(size, filters, name="discriminator_y"),
+    }
+
+
+def _relative_error(a, b):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-30)
+
+
+@pytest.mark.parametrize("loss, batch", [("bce", 1), ("lsgan", 2)])
+def test_fused_step_gradients_equal_the_tutorial_step(loss, batch):
+    config = TINY.replace(loss=loss, batch_size=batch)
+    gan = CycleGAN(config, models=no_dropout_models())
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.uniform(-1, 1, (batch, 32, 32, 3)), tf.float32)
+    y = tf.constant(rng.uniform(-1, 1, (batch, 32, 32, 3)), tf.float32)
+    ref_grads, ref_values = gan.tutorial_gradients(x, y)
+    grads, values = gan.fused_gradients(x, y)
+    for name in training.MODEL_NAMES:
+        assert len(grads[name]) == len(ref_grads[name]) > 0
+        model = gan.models[name]
+        blocks = [layer for layer in model.layers if type(layer).__name__ == "Sequential"]
+        # the 1x1 bottleneck: the innermost down block and the first up block (levels 5, 6)
+        innermost = (
+            {id(w) for b in blocks[4:6] for w in b.trainable_weights}
+            if "generator" in name
+            else set()
+        )
+        for g, r, v in zip(
+            grads[name], ref_grads[name], gan.models[name].trainable_variables, strict=True
+        ):
+            if not np.any(r):
+                # Only at the U-Net's bottleneck: instance norm over a 1x1 map outputs its
+                # offset (0 at the start) whatever the image, so the innermost conv and the
+                # first up conv get no gradient -- in the reference U-Net too.
+                assert id(v) in innermost, v.path
+                assert not np.any(g)
+                continue
+            assert _relative_error(g, r) <= 1e-4, (name, v.path)
+    for key, value in ref_values.items():
+        assert float(values[key]) == pytest.approx(float(value), rel=1e-5), key
+
+
+def test_training_run_writes_checkpoints_previews_and_history(tmp_path):
+    config = TINY.replace(output_dir=str(tmp_path / "run"), epochs=2)
+    result = train(config, progress=False)
+    paths = result.paths
+    assert not result.interrupted
+    assert int(result.model.epoch) == 2 and int(result.model.step) == 8
+    assert sorted(p.name for p in paths["previews"].iterdir()) == [
+        "epoch_001.png",
+        "epoch_002.png",
+    ]
+    assert Image.open(paths["previews"] / "epoch_002.png").size[0] > 100
+    with paths["history"].open() as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["epoch"]) for r in rows] == [1, 2]
+    assert set(rows[0]) == set(training.HISTORY_FIELDS)
+    assert all(np.isfinite(float(r[k])) for r in rows for k in ("cycle", "disc_x", "gen_g"))
+    assert json.loads(paths["config"].read_text())["image_size"] == 32
+    assert tf.train.latest_checkpoint(paths["checkpoints"]).endswith("ckpt-8")
+    assert len(list(paths["checkpoints"].glob("ckpt-*.index"))) == 2  # every epoch
+
+
+def _weights(gan):
+    return [v.numpy() for n in training.MODEL_NAMES for v in gan.models[n].weights]
+
+
+def _optimizer_state(gan):
+    return [v.numpy() for o in gan.optimizers.values() for v in o.variables]
+
+
+def test_interrupt_saves_and_resume_continues_exactly(tmp_path):
+    config = TINY.replace(output_dir=str(tmp_path / "run"), epochs=2, decay_epochs=1)
+    stopped = train(config, progress=False, max_steps=6, models=no_dropout_models())
+    assert stopped.interrupted and stopped.checkpoint.endswith("ckpt-6")
+    # a fresh object restored from the checkpoint holds exactly what was saved
+    restored = CycleGAN(config, models=no_dropout_models())
+    restored.checkpoint().restore(stopped.checkpoint).assert_existing_objects_matched()
+    assert (int(restored.step), int(restored.epoch)) == (6, 1)
+    for a, b in zip(_weights(stopped.model), _weights(restored), strict=True):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(_optimizer_state(stopped.model), _optimizer_state(restored), strict=True):
+        np.testing.assert_array_equal(a, b)
+    # resuming finishes epoch 2 from its third step, at epoch 2's learning rate ...
+    resumed = train(config, progress=False, models=no_dropout_models())
+    assert (int(resumed.model.step), int(resumed.model.epoch)) == (8, 2)
+    assert [r["epoch"] for r in resumed.history.rows] == [1, 2]
+    assert resumed.history.rows[-1]["learning_rate"] == pytest.approx(2e-4 * lr_factor(1, 2, 1))
+    # ... and ends where a run that never stopped ends
+    straight = train(
+        config.replace(output_dir=str(tmp_path / "straight")),
+        progress=False,
+        models=no_dropout_models(),
+    )
+    for a, b in zip(_weights(resumed.model), _weights(straight.model), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_keyboard_interrupt_leaves_a_loadable_checkpoint(tmp_path, monkeypatch):
+    calls = []
+    real_step = CycleGAN.train_step
+
+    def step(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(CycleGAN, "train_step", step)
+    config = TINY.replace(output_dir=str(tmp_path / "run"))
+    result = train(config, progress=False)
+    assert result.interrupted and int(result.model.step) == 2
+    fresh = CycleGAN(config)
+    fresh.checkpoint().restore(result.checkpoint).assert_existing_objects_matched()
+    assert int(fresh.step) == 2
+
+
+def test_checkpoint_of_other_models_is_refused_by_name(tmp_path):
+    config = TINY.replace(output_dir=str(tmp_path / "run"))
+    train(config, progress=False)
+    with pytest.raises(TrainingError, match="base_filters=8 there, 16 here"):
+        train(config.replace(base_filters=16, epochs=2), progress=False)
+    # without the saved settings, the checkpoint itself is checked
+    (tmp_path / "run" / "config.json").unlink()
+    with pytest.raises(TrainingError, match="does not fit these models"):
+        train(config.replace(base_filters=16, epochs=2), progress=False)
+
+
+def test_a_finished_run_is_not_overwritten(tmp_path):
+    config = TINY.replace(output_dir=str(tmp_path / "run"))
+    train(config, progress=False)
+    before = (tmp_path / "run" / "history.csv").read_text()
+    with pytest.raises(TrainingError, match="already finished 1 epochs"):
+        train(config, progress=False)
+    assert (tmp_path / "run" / "history.csv").read_text() == before
+
+
+def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
+    config = TINY.replace(output_dir=str(tmp_path / "run"), epochs=2)
+    real_step = CycleGAN.train_step
+
+    def step(self, *args, **kwargs):
+        values = real_step(self, *args, **kwargs)
+        if int(self.step) >= 6:  # the second step of epoch 2 diverges
+            values = {**values, "cycle": tf.constant(np.nan)}
+        return values
+
+    monkeypatch.setattr(CycleGAN, "train_step", step)
+    with pytest.raises(TrainingError, match=r"Loss cycle became nan at step 6 \(epoch 2\)"):
+        train(config, progress=False)
+    assert tf.train.latest_checkpoint(tmp_path / "run" / "checkpoints").endswith("ckpt-4")
+
+
+def test_image_pool_fills_then_returns_old_images_about_half_the_time():
+    pool = ImagePool(3, (2, 2, 1), seed=0)
+    images = [tf.fill([1, 2, 2, 1], float(i)) for i in range(203)]
+    outputs = [float(pool.query(im)[0, 0, 0, 0]) for im in images]
+    assert outputs[:3] == [0.0, 1.0, 2.0]  # filling: each fake passes through
+    assert int(pool.count) == 3
+    old = [out for i, out in enumerate(outputs) if i >= 3 and out != i]
+    assert 70 <= len(old) <= 130  # about half of 200
+    assert all(out < i for i, out in enumerate(outputs) if out != i)  # only earlier fakes
+    passthrough = ImagePool(0, (2, 2, 1))
+    np.testing.assert_array_equal(passthrough.query(images[5]), images[5])
+
+
+def test_learning_rate_schedule():
+    assert [lr_factor(e, 40, 0) for e in (0, 39)] == [1.0, 1.0]
+    assert lr_factor(99, 200, 100) == 1.0
+    assert lr_factor(100, 200, 100) == pytest.approx(1 - 1 / 101)
+    assert lr_factor(199, 200, 100) == pytest.approx(1 / 101)
+    factors = [lr_factor(e, 200, 100) for e in range(200)]
+    assert all(a >= b for a, b in zip(factors, factors[1:], strict=False))
+    gan = CycleGAN(TINY.replace(epochs=4, decay_epochs=2), models=no_dropout_models())
+    assert gan.set_learning_rate(3) == pytest.approx(2e-4 / 3)
+    assert all(float(o.learning_rate) == pytest.approx(2e-4 / 3) for o in gan.optimizers.values())
+
+
+def test_same_seed_gives_the_same_losses(tmp_path):
+    runs = [
+        train(TINY.replace(output_dir=str(tmp_path / name)), progress=False).history.rows
+        for name in ("one", "two")
+    ]
+    assert runs[0][0]["cycle"] == runs[1][0]["cycle"]
+    assert runs[0][0]["disc_x"] == runs[1][0]["disc_x"]
+
+
+@pytest.mark.parametrize("precision", ["mixed_bfloat16", "mixed_float16"])
+def test_mixed_precision_steps_train(precision):
+    gan = CycleGAN(TINY.replace(precision=precision))
+    assert gan.generator_g.layers[2].compute_dtype == precision.split("_")[1]
+    x = tf.random.uniform([1, 32, 32, 3], -1, 1)
+    before = gan.generator_g.trainable_variables[0].numpy().copy()
+    values = gan.train_step(x, x)
+    assert all(np.isfinite(float(v)) for v in values.values())
+    if precision == "mixed_float16":
+        assert float(gan.loss_scale.scale) > 1
+    # the first step may be skipped while the float16 loss scale settles; a few must land
+    for _ in range(3):
+        gan.train_step(x, x)
+    assert not np.array_equal(before, gan.generator_g.trainable_variables[0].numpy())
+
+
+def test_unknown_step_implementation():
+    gan = CycleGAN(TINY, models=no_dropout_models())
+    with pytest.raises(ValueError, match="impl must be"):
+        gan.train_step(tf.zeros([1, 32, 32, 3]), tf.zeros([1, 32, 32, 3]), "clever")
+
+
+MIRRORED = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    import tensorflow as tf
+
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration()] * 2
+    )
+    sys.path.insert(0, sys.argv[1])
+    from test_training import TINY, no_dropout_models
+    from cyclegan_lesson.training import CycleGAN
+
+    config = TINY.replace(batch_size=2)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
+    y = rng.uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
+
+    def updated(strategy):
+        strategy = strategy or tf.distribute.get_strategy()
+        with strategy.scope():
+            tf.keras.utils.set_random_seed(0)
+            models = no_dropout_models()
+        start = [v.numpy() for m in models.values() for v in m.trainable_variables]
+        gan = CycleGAN(config, models=models, strategy=strategy)
+        pairs = tf.data.Dataset.from_tensors((x, y))
+        if strategy.num_replicas_in_sync > 1:
+            pairs = strategy.experimental_distribute_dataset(pairs)
+        for a, b in pairs:
+            gan.train_step(a, b)
+        end = [v.numpy() for m in gan.models.values() for v in m.trainable_variables]
+        return start, end
+
+    mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    assert mirrored.num_replicas_in_sync == 2
+    start_one, one = updated(None)
+    start_two, two = updated(mirrored)
+    assert all(np.array_equal(a, b) for a, b in zip(start_one, start_two))
+    moved = max(float(np.max(np.abs(a - b))) for a, b in zip(one, start_one))
+    worst = max(float(np.max(np.abs(a - b))) for a, b in zip(one, two))
+    print("moved", moved, "max difference", worst)
+    assert moved > 1e-4, moved  # one Adam step moves weights by about the learning rate
+    # All-reduce sums in another order than a batch mean; Adam divides by sqrt(v) + 1e-7,
+    # which magnifies that rounding for gradients near 1e-7. 1% of one step bounds it.
+    assert worst < 0.01 * config.learning_rate, worst
+    print("OK")
+    """
+)
+
+
+def test_mirrored_strategy_on_two_devices_matches_one_device():
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    tests_dir = os.path.dirname(__file__)
+    result = subprocess.run(
+        [sys.executable, "-c", MIRRORED, tests_dir],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "OK" in result.stdout
+
+
+def test_cli_train_prints_where_everything_is(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert cli.main(["train", "--profile", "tiny", "--out", str(out), "--no-progress"]) == 0
+    text = capsys.readouterr().out
+    assert f"Run folder: {out.resolve()}" in text
+    for name in ("checkpoints", "previews", "history.csv"):
+        assert str((out / name).resolve()) in text
+    assert cli.main(["train", "--profile", "tiny", "--out", str(out), "--no-progress"]) == 1
+    assert "already finished" in capsys.readouterr().err
+
+
+def test_cli_train_bad_flags_exit_2(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["train", "--frobnicate"])
+    assert exit_info.value.code == 2
+    assert cli.main(["train", "--profile", "tiny", "--epochs", "x", "--out", str(tmp_path)]) == 2
