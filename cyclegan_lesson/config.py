@@ -39,6 +39,7 @@ class Config:
     generator: str = "unet"
     base_filters: int = 64
     resnet_blocks: int | None = None  # None: 9 at >= 256 px, else 6
+    dropout_layers: int = 3  # U-Net decoder blocks with Dropout(0.5); the authors' code uses 0
     discriminator_filters: int = 64
     # losses
     loss: str = "bce"

@@ -369,7 +369,12 @@ def build_models(config) -> dict[str, keras.Model]:
     def generator(name):
         if config.generator == "unet":
             return unet_generator(
-                3, "instancenorm", config.image_size, config.base_filters, name=name
+                3,
+                "instancenorm",
+                config.image_size,
+                config.base_filters,
+                dropout_layers=config.dropout_layers,
+                name=name,
             )
         return resnet_generator(
             3, config.image_size, config.resnet_blocks, config.base_filters, name=name
@@ -384,3 +389,25 @@ def build_models(config) -> dict[str, keras.Model]:
         "discriminator_x": disc("discriminator_x"),
         "discriminator_y": disc("discriminator_y"),
     }
+
+
+def unet_levels_table(model: keras.Model, image_size: int) -> list[tuple[str, str, int]]:
+    """The U-Net's levels as (block, output shape at ``image_size``, parameters) rows: the
+    encoder going down, then the decoder coming back up (each output concatenated with the
+    mirrored encoder output, which doubles its channels)."""
+    blocks = [layer for layer in model.layers if isinstance(layer, keras.Sequential)]
+    levels = len(blocks) // 2 + 1
+    rows = []
+    side = image_size
+    for i, block in enumerate(blocks[:levels]):
+        side //= 2
+        filters = block.layers[0].filters
+        rows.append((f"down {i + 1}", f"{side}x{side}x{filters}", count_params(block)))
+    for i, block in enumerate(blocks[levels:]):
+        side *= 2
+        filters = block.layers[0].filters
+        skip = blocks[levels - 2 - i].layers[0].filters
+        rows.append((f"up {i + 1} + skip", f"{side}x{side}x{filters + skip}", count_params(block)))
+    last = model.layers[-1]
+    rows.append(("last (tanh)", f"{side * 2}x{side * 2}x{last.filters}", count_params(last)))
+    return rows

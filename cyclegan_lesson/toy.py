@@ -48,7 +48,7 @@ def sample_scene(rng: np.random.Generator) -> dict:
         "body": (1 - tan) * np.array([0.42, 0.26, 0.13])
         + tan * np.array([0.8, 0.64, 0.43])
         + rng.uniform(-0.04, 0.04, 3),
-        "stripe_period": rng.uniform(0.05, 0.09),
+        "stripe_period": rng.uniform(0.08, 0.13),
         "stripe_angle": rng.uniform(-0.45, 0.45),  # radians from vertical
         "stripe_phase": rng.uniform(0.0, 1.0),
         "pixel_seed": int(rng.integers(0, 2**31 - 1)),

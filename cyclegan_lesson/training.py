@@ -228,9 +228,6 @@ class CycleGAN(tf.Module):
 
     # ----------------------------------------------------------------------------- the losses
 
-    def _adv(self):
-        return self.config.loss
-
     def _cycle(self, real, cycled):
         return losses.cycle_loss(real, cycled, self.config.lambda_cycle)
 
@@ -239,16 +236,41 @@ class CycleGAN(tf.Module):
             real, same, self.config.lambda_cycle, self.config.lambda_identity
         )
 
+    def _losses(
+        self, real_x, real_y, cycled_x, cycled_y, same_x, same_y,
+        disc_real_x, disc_real_y, disc_fake_x, disc_fake_y, pooled_x, pooled_y,
+    ) -> dict:  # fmt: skip
+        """The seed's losses from the networks' outputs (``pooled_*``: the discriminators'
+        outputs on the fakes they learn from -- the same as ``disc_fake_*`` without a pool)."""
+        kind = self.config.loss
+        gen_g_loss = losses.generator_loss(disc_fake_y, kind)
+        gen_f_loss = losses.generator_loss(disc_fake_x, kind)
+        total_cycle_loss = self._cycle(real_x, cycled_x) + self._cycle(real_y, cycled_y)
+        identity_g = self._identity(real_y, same_y)
+        identity_f = self._identity(real_x, same_x)
+        return {
+            "gen_g": gen_g_loss,
+            "gen_f": gen_f_loss,
+            "cycle": total_cycle_loss,
+            "identity_g": identity_g,
+            "identity_f": identity_f,
+            # total generator loss = adversarial loss + cycle loss + identity loss
+            "total_gen_g": gen_g_loss + total_cycle_loss + identity_g,
+            "total_gen_f": gen_f_loss + total_cycle_loss + identity_f,
+            "disc_x": losses.discriminator_loss(disc_real_x, pooled_x, kind),
+            "disc_y": losses.discriminator_loss(disc_real_y, pooled_y, kind),
+        }
+
     def _variables(self, *names):
         return [v for n in names for v in self.models[n].trainable_variables]
 
     # ------------------------------------------------------------------------ the two steps
 
     def tutorial_gradients(self, real_x, real_y):
-        """The seed's step, line for line: returns ({model name: gradients}, {loss: value})."""
+        """The seed's step: its ten network calls in its order on a persistent tape, then one
+        gradient call per model. Returns ({model name: gradients}, {loss name: value})."""
         G, F = self.generator_g, self.generator_f
         D_X, D_Y = self.discriminator_x, self.discriminator_y
-        kind = self._adv()
         with tf.GradientTape(persistent=True) as tape:
             # G translates X -> Y, F translates Y -> X.
             fake_y = G(real_x, training=True)
@@ -272,46 +294,26 @@ class CycleGAN(tf.Module):
             else:
                 pooled_x, pooled_y = disc_fake_x, disc_fake_y
 
-            gen_g_loss = losses.generator_loss(disc_fake_y, kind)
-            gen_f_loss = losses.generator_loss(disc_fake_x, kind)
-            total_cycle_loss = self._cycle(real_x, cycled_x) + self._cycle(real_y, cycled_y)
-            identity_g = self._identity(real_y, same_y)
-            identity_f = self._identity(real_x, same_x)
-
-            # total generator loss = adversarial loss + cycle loss + identity loss
-            total_gen_g_loss = gen_g_loss + total_cycle_loss + identity_g
-            total_gen_f_loss = gen_f_loss + total_cycle_loss + identity_f
-
-            disc_x_loss = losses.discriminator_loss(disc_real_x, pooled_x, kind)
-            disc_y_loss = losses.discriminator_loss(disc_real_y, pooled_y, kind)
+            values = self._losses(
+                real_x, real_y, cycled_x, cycled_y, same_x, same_y,
+                disc_real_x, disc_real_y, disc_fake_x, disc_fake_y, pooled_x, pooled_y,
+            )  # fmt: skip
             targets = {
-                "generator_g": total_gen_g_loss,
-                "generator_f": total_gen_f_loss,
-                "discriminator_x": disc_x_loss,
-                "discriminator_y": disc_y_loss,
+                "generator_g": values["total_gen_g"],
+                "generator_f": values["total_gen_f"],
+                "discriminator_x": values["disc_x"],
+                "discriminator_y": values["disc_y"],
             }
             scaled = {k: self._replica_scale(self.loss_scale(v)) for k, v in targets.items()}
 
         grads = {n: tape.gradient(scaled[n], self._variables(n)) for n in MODEL_NAMES}
         del tape
-        values = {
-            "gen_g": gen_g_loss,
-            "gen_f": gen_f_loss,
-            "cycle": total_cycle_loss,
-            "identity_g": identity_g,
-            "identity_f": identity_f,
-            "total_gen_g": total_gen_g_loss,
-            "total_gen_f": total_gen_f_loss,
-            "disc_x": disc_x_loss,
-            "disc_y": disc_y_loss,
-        }
         return grads, values
 
     def fused_gradients(self, real_x, real_y):
         """The same update with batched calls and two gradient calls (see module doc)."""
         G, F = self.generator_g, self.generator_f
         D_X, D_Y = self.discriminator_x, self.discriminator_y
-        kind = self._adv()
         n = tf.shape(real_x)[0]
         with tf.GradientTape(persistent=True) as tape:
             fake_y, same_y = tf.split(G(tf.concat([real_x, real_y], 0), training=True), 2)
@@ -332,16 +334,19 @@ class CycleGAN(tf.Module):
             if not self.config.pool_size:
                 disc_fake_x, disc_fake_y = pooled_x, pooled_y
 
-            gen_g_loss = losses.generator_loss(disc_fake_y, kind)
-            gen_f_loss = losses.generator_loss(disc_fake_x, kind)
-            total_cycle_loss = self._cycle(real_x, cycled_x) + self._cycle(real_y, cycled_y)
-            identity_g = self._identity(real_y, same_y)
-            identity_f = self._identity(real_x, same_x)
-            generators = gen_g_loss + gen_f_loss + total_cycle_loss + identity_g + identity_f
-
-            disc_x_loss = losses.discriminator_loss(disc_real_x, pooled_x, kind)
-            disc_y_loss = losses.discriminator_loss(disc_real_y, pooled_y, kind)
-            discriminators = disc_x_loss + disc_y_loss
+            values = self._losses(
+                real_x, real_y, cycled_x, cycled_y, same_x, same_y,
+                disc_real_x, disc_real_y, disc_fake_x, disc_fake_y, pooled_x, pooled_y,
+            )  # fmt: skip
+            # Each generator's gradient of this sum is its gradient of the seed's total.
+            generators = (
+                values["gen_g"]
+                + values["gen_f"]
+                + values["cycle"]
+                + values["identity_g"]
+                + values["identity_f"]
+            )
+            discriminators = values["disc_x"] + values["disc_y"]
             generators = self._replica_scale(self.loss_scale(generators))
             discriminators = self._replica_scale(self.loss_scale(discriminators))
 
@@ -357,17 +362,6 @@ class CycleGAN(tf.Module):
             "generator_f": gen_grads[n_g:],
             "discriminator_x": disc_grads[:n_dx],
             "discriminator_y": disc_grads[n_dx:],
-        }
-        values = {
-            "gen_g": gen_g_loss,
-            "gen_f": gen_f_loss,
-            "cycle": total_cycle_loss,
-            "identity_g": identity_g,
-            "identity_f": identity_f,
-            "total_gen_g": gen_g_loss + total_cycle_loss + identity_g,
-            "total_gen_f": gen_f_loss + total_cycle_loss + identity_f,
-            "disc_x": disc_x_loss,
-            "disc_y": disc_y_loss,
         }
         return grads, values
 
@@ -463,6 +457,29 @@ def run_paths(output_dir: str | Path) -> dict[str, Path]:
         "previews": root / "previews",
         "history": root / "history.csv",
         "tensorboard": root / "tensorboard",
+    }
+
+
+def run_status(output_dir: str | Path) -> dict:
+    """Where a run stands: ``{"epoch", "step", "epochs", "finished", "checkpoint"}`` from its
+    newest checkpoint (epoch and step 0, checkpoint None when it has not saved one yet)."""
+    paths = run_paths(output_dir)
+    latest = tf.train.latest_checkpoint(paths["checkpoints"]) if paths["root"].exists() else None
+    epoch = step = 0
+    if latest:
+        reader = tf.train.load_checkpoint(latest)
+        epoch = int(reader.get_tensor("epoch/.ATTRIBUTES/VARIABLE_VALUE"))
+        step = int(reader.get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE"))
+    epochs = None
+    if paths["config"].exists():
+        epochs = json.loads(paths["config"].read_text())["epochs"]
+    finished = epochs is not None and epoch >= epochs
+    return {
+        "epoch": epoch,
+        "step": step,
+        "epochs": epochs,
+        "finished": finished,
+        "checkpoint": latest,
     }
 
 

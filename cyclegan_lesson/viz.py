@@ -125,3 +125,57 @@ def translation_grid(generator_g, generator_f, domains, rows: int = 4):
         titles=["A (input)", "G(A)", "F(G(A))", "B (input)", "F(B)", "G(F(B))"],
         size=1.8,
     )
+
+
+LOSS_GROUPS = {
+    "adversarial (generators)": ("gen_g", "gen_f"),
+    "discriminators": ("disc_x", "disc_y"),
+    "cycle (both directions)": ("cycle",),
+    "identity": ("identity_g", "identity_f"),
+}
+
+
+def loss_curves(rows):
+    """Per-epoch losses from a training history (``History.rows`` or the rows of
+    ``history.csv``): one panel per kind of loss. Returns the Figure."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(12, 2.8), layout="constrained")
+    axes = fig.subplots(1, len(LOSS_GROUPS))
+    epochs = [r["epoch"] for r in rows]
+    for ax, (title, keys) in zip(axes, LOSS_GROUPS.items(), strict=True):
+        for key in keys:
+            ax.plot(epochs, [r[key] for r in rows], marker="o", label=key)
+        ax.set_title(title)
+        ax.set_xlabel("epoch")
+        ax.legend(fontsize="small")
+    return fig
+
+
+def blend(a, b, t: float) -> np.ndarray:
+    """(1 - t) * a + t * b for two [-1, 1] images, shown in [0, 1]."""
+    return to_display((1.0 - t) * np.asarray(a, np.float32) + t * np.asarray(b, np.float32))
+
+
+def blend_slider(inputs, outputs, value: float = 1.0):
+    """A slider that fades each input image into its translation (0 = input, 1 = output).
+    ``inputs``/``outputs``: lists of [-1, 1] images. Returns the widget (display it)."""
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    slider = widgets.FloatSlider(
+        value=value, min=0.0, max=1.0, step=0.1, description="blend", continuous_update=False
+    )
+    output = widgets.Output()
+
+    def redraw(change=None):
+        output.clear_output(wait=True)
+        fig, axes = _figure(1, len(inputs), 2.5)
+        for ax, a, b in zip(axes[0], inputs, outputs, strict=True):
+            ax.imshow(blend(a, b, slider.value))
+        with output:
+            display(fig)
+
+    slider.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([slider, output])

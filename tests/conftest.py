@@ -1,13 +1,18 @@
 import os
 
+import pytest
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("MPLBACKEND", "Agg")
-# Tests must not see a profile or overrides from the shell that runs them.
-for _key in list(os.environ):
-    if _key.startswith("CYCLEGAN_LESSON_"):
-        del os.environ[_key]
 
-import pytest  # noqa: E402
+
+@pytest.fixture(autouse=True)
+def _no_profile_from_the_shell(monkeypatch):
+    """Package tests must not see a profile or overrides from the shell (the notebook run in
+    the same pytest process does: it sets CYCLEGAN_LESSON_PROFILE=tiny)."""
+    for key in list(os.environ):
+        if key.startswith("CYCLEGAN_LESSON_"):
+            monkeypatch.delenv(key)
 
 
 @pytest.fixture(scope="session")

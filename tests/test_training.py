@@ -128,6 +128,27 @@ def test_interrupt_saves_and_resume_continues_exactly(tmp_path):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
+def test_run_status_reports_progress(tmp_path):
+    config = TINY.replace(output_dir=str(tmp_path / "run"), epochs=2)
+    assert training.run_status(config.output_dir) == {
+        "epoch": 0,
+        "step": 0,
+        "epochs": None,
+        "finished": False,
+        "checkpoint": None,
+    }
+    train(config, progress=False, max_steps=5)
+    status = training.run_status(config.output_dir)
+    assert (status["epoch"], status["step"], status["epochs"], status["finished"]) == (
+        1,
+        5,
+        2,
+        False,
+    )
+    train(config, progress=False)
+    assert training.run_status(config.output_dir)["finished"] is True
+
+
 def test_keyboard_interrupt_leaves_a_loadable_checkpoint(tmp_path, monkeypatch):
     calls = []
     real_step = CycleGAN.train_step

@@ -1,0 +1,118 @@
+"""The notebooks as files: clean metadata, stored outputs from the demo profile, and proof that
+nbval (which runs them in CI) catches a real change in the package."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+EXPECTED = [
+    "01_input_pipeline.ipynb",
+    "02_models.ipynb",
+    "03_losses.ipynb",
+    "04_training.ipynb",
+    "05_inference.ipynb",
+]
+MACHINE_PATH = re.compile(r"(/home/|/Users/|/work/|/tmp/|/root/|C:\\\\)")
+
+
+def _load(path):
+    return json.loads(path.read_text())
+
+
+def test_the_five_lessons_exist():
+    assert [p.name for p in NOTEBOOKS] == EXPECTED
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_metadata_and_stored_outputs(path):
+    nb = _load(path)
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    assert nb["metadata"]["accelerator"] == "GPU"  # Colab opens it on a GPU runtime
+    cells = nb["cells"]
+    assert cells[0]["cell_type"] == "markdown"
+    first = "".join(cells[0]["source"])
+    assert first.startswith("# ") and "colab-badge.svg" in first and "you will learn" in first
+    assert "Try it" in "".join(cells[-1]["source"])
+    setup = "".join(cells[2]["source"])
+    assert 'if "google.colab" in sys.modules:' in setup and "--upgrade" not in setup
+    code = [c for c in cells if c["cell_type"] == "code"]
+    counts = [c["execution_count"] for c in code]
+    assert all(isinstance(n, int) for n in counts), "run tools/execute_notebooks.py"
+    assert counts == sorted(counts), "stored outputs come from one top-to-bottom run"
+    text = json.dumps([c["outputs"] for c in code])
+    assert not MACHINE_PATH.search(text), MACHINE_PATH.search(text)
+    assert '"name": "stderr"' not in text
+    profile_cell = next(c for c in code if "config = get_config()" in "".join(c["source"]))
+    printed = "".join("".join(o.get("text", "")) for o in profile_cell["outputs"])
+    assert "dataset=toy  image_size=64" in printed, "outputs must come from the demo profile"
+    assert path.stat().st_size < 2_000_000
+    assert any("NBVAL_CHECK_OUTPUT" in "".join(c["source"]) for c in code)
+
+
+def _nbval(notebook: Path, tmp_path: Path, patch=None) -> subprocess.CompletedProcess:
+    """Run nbval on one notebook against a copy of the package, optionally edited."""
+    package = tmp_path / "site" / "cyclegan_lesson"
+    shutil.copytree(ROOT / "cyclegan_lesson", package)
+    if patch:
+        file, old, new = patch
+        source = (package / file).read_text()
+        assert old in source
+        (package / file).write_text(source.replace(old, new))
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(package.parent),
+        "CYCLEGAN_LESSON_PROFILE": "tiny",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+    }
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval-lax",
+            "--nbval-current-env",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            str(notebook),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_nbval_passes_on_the_package_as_it_is(tmp_path):
+    result = _nbval(ROOT / "notebooks" / "03_losses.ipynb", tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+@pytest.mark.parametrize(
+    "notebook, patch",
+    [
+        ("03_losses.ipynb", ("losses.py", "LAMBDA = 10.0", "LAMBDA = 5.0")),
+        (
+            "02_models.ipynb",
+            (
+                "models.py",
+                "down_filters = [min(f * 2**i, 8 * f) for i in range(levels)]",
+                "down_filters = [min(f * 2**i, 8 * f) for i in range(levels - 1)]",
+            ),
+        ),
+    ],
+    ids=["cycle-lambda-changed", "unet-level-dropped"],
+)
+def test_nbval_catches_a_real_change(tmp_path, notebook, patch):
+    result = _nbval(ROOT / "notebooks" / notebook, tmp_path, patch)
+    assert result.returncode != 0
+    assert "failed" in result.stdout.splitlines()[-1]
