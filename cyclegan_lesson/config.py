@@ -130,13 +130,21 @@ PROFILES: dict[str, Config] = {
         checkpoint_every=5,
         output_dir="runs/paper",
     ),
-    # CPU-friendly: the built-in toy horse2zebra at 64 px with a slimmer U-Net.
+    # CPU-friendly: the built-in toy horse2zebra at 64 px with a slimmer U-Net, trained in
+    # batches of 4 (twice the images per second of batch 1 on two cores). The paper's LSGAN
+    # loss, image pool and final learning-rate decay, and no decoder dropout (as the authors'
+    # code), keep this short run stable: in longer runs D_Y wins after ~2,000 steps.
     "demo": Config(
         dataset="toy",
         image_size=64,
         base_filters=32,
         discriminator_filters=32,
-        epochs=4,
+        dropout_layers=0,
+        batch_size=4,
+        loss="lsgan",
+        pool_size=50,
+        epochs=7,
+        decay_epochs=4,
         checkpoint_every=1,
         output_dir="runs/demo",
     ),

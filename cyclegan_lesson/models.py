@@ -56,6 +56,9 @@ class InstanceNormalization(layers.Layer):
             return ops.cast(self.scale, x.dtype) * normalized + ops.cast(self.offset, x.dtype)
         return normalized
 
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
     def get_config(self):
         return {**super().get_config(), "epsilon": self.epsilon, "affine": self.affine}
 

@@ -656,6 +656,9 @@ def train(
 
 
 def _figure_to_image(fig) -> np.ndarray:
-    fig.canvas.draw()
-    rgba = np.asarray(fig.canvas.buffer_rgba())
-    return rgba[None, ..., :3]
+    """A matplotlib Figure as a (1, H, W, 3) uint8 image, for tf.summary.image."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)  # a bare Figure has no pixel buffer of its own
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[None, ..., :3]

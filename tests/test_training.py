@@ -93,6 +93,21 @@ def test_training_run_writes_checkpoints_previews_and_history(tmp_path):
     assert len(list(paths["checkpoints"].glob("ckpt-*.index"))) == 2  # every epoch
 
 
+def test_tensorboard_scalars_and_previews(tmp_path):
+    config = TINY.replace(output_dir=str(tmp_path / "run"), tensorboard=True)
+    result = train(config, progress=False)
+    events = list(result.paths["tensorboard"].glob("events.out.tfevents.*"))
+    assert len(events) == 1
+    tags = {
+        value.tag: value
+        for record in tf.compat.v1.train.summary_iterator(str(events[0]))
+        for value in record.summary.value
+    }
+    assert {"cycle", "disc_x", "gen_g", "learning_rate", "preview"} <= set(tags)
+    cycle = tf.make_ndarray(tags["cycle"].tensor)
+    assert float(cycle) == pytest.approx(result.history.rows[0]["cycle"], rel=1e-6)
+
+
 def _weights(gan):
     return [v.numpy() for n in training.MODEL_NAMES for v in gan.models[n].weights]
 
