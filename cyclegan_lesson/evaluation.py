@@ -14,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from . import toy
+from .data import normalize, to_uint8
 
 MIN_CLASSIFIER_ACCURACY = 0.95
 # A pixel belongs to the animal when some channel differs from the empty background by more
@@ -235,10 +236,8 @@ def evaluate(
         result["kid"] = KID_SKIPPED
     if config.dataset == "toy":
         a, b, masks, empty = toy.make_paired(config.image_size, config.seed, background=True)
-        norm = lambda x: x.astype(np.float32) / 127.5 - 1.0  # noqa: E731
-        from .data import to_uint8
-
-        out_b, out_a = to_uint8(_run(generator_g, norm(a))), to_uint8(_run(generator_f, norm(b)))
+        out_b = to_uint8(_run(generator_g, normalize(a).numpy()))
+        out_a = to_uint8(_run(generator_f, normalize(b).numpy()))
         result["paired"] = {
             "scenes": len(a),
             "a2b": paired_metrics(a, out_b, masks, empty, "striped"),

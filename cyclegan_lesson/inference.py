@@ -11,6 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from .config import Config
+from .data import list_images, normalize, read_image, to_uint8
 from .models import build_models
 from .training import run_paths
 
@@ -87,7 +88,7 @@ def translate_array(
     the output has that size. With ``native=True`` the generator runs at the image's own size,
     padded by reflection to a size it accepts, and the output is cropped back to (H, W).
     """
-    x = tf.convert_to_tensor(image[None].astype(np.float32) / 127.5 - 1.0)
+    x = normalize(image[None])
     if native:
         h, w = image.shape[:2]
         m = size_multiple(config)
@@ -104,8 +105,6 @@ def translate_array(
     else:
         size = config.image_size
         y = generator(tf.image.resize(x, [size, size]), training=False)
-    from .data import to_uint8
-
     return to_uint8(y[0])
 
 
@@ -130,8 +129,6 @@ def translate_path(
     Names are kept; PNG, JPEG, BMP and WebP inputs keep their format, others become PNG.
     Unreadable files are skipped and reported with their reason.
     """
-    from .data import list_images, read_image
-
     source, output = Path(source), Path(output)
     if source.is_dir():
         files = list_images(source)
@@ -180,7 +177,7 @@ class ServingGenerator(tf.Module):
     @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")])
     def serve(self, images):
         size = tf.shape(images)[1:3]
-        x = tf.cast(images, tf.float32) / 127.5 - 1.0
+        x = normalize(images)
         y = self.generator(tf.image.resize(x, [self.image_size] * 2), training=False)
         y = tf.image.resize(tf.cast(y, tf.float32), size)
         return {"images": tf.cast(tf.clip_by_value(tf.round((y + 1.0) * 127.5), 0, 255), tf.uint8)}

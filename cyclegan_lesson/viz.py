@@ -81,7 +81,6 @@ def contrast_slider(sample_a, fake_b, sample_b, fake_a, value=8, minimum=1, maxi
     """An ipywidgets slider over :func:`preview_figure`. The generators' outputs are computed
     once by the caller; moving the slider only redraws. Returns the widget (display it)."""
     import ipywidgets as widgets
-    from IPython.display import display
 
     slider = widgets.IntSlider(
         value=value,
@@ -90,12 +89,21 @@ def contrast_slider(sample_a, fake_b, sample_b, fake_a, value=8, minimum=1, maxi
         description="contrast",
         continuous_update=False,
     )
+    # look the function up at call time, so the drawing can be swapped out in tests
+    return _redrawing(slider, lambda c: preview_figure(sample_a, fake_b, sample_b, fake_a, c))
+
+
+def _redrawing(slider, draw):
+    """A slider above an Output that shows ``draw(slider.value)`` and redraws on change."""
+    import ipywidgets as widgets
+    from IPython.display import display
+
     output = widgets.Output()
 
     def redraw(change=None):
         output.clear_output(wait=True)
         with output:
-            display(preview_figure(sample_a, fake_b, sample_b, fake_a, slider.value))
+            display(draw(slider.value))
 
     slider.observe(redraw, names="value")
     redraw()
@@ -161,21 +169,15 @@ def blend_slider(inputs, outputs, value: float = 1.0):
     """A slider that fades each input image into its translation (0 = input, 1 = output).
     ``inputs``/``outputs``: lists of [-1, 1] images. Returns the widget (display it)."""
     import ipywidgets as widgets
-    from IPython.display import display
 
     slider = widgets.FloatSlider(
         value=value, min=0.0, max=1.0, step=0.1, description="blend", continuous_update=False
     )
-    output = widgets.Output()
 
-    def redraw(change=None):
-        output.clear_output(wait=True)
+    def draw(t):
         fig, axes = _figure(1, len(inputs), 2.5)
         for ax, a, b in zip(axes[0], inputs, outputs, strict=True):
-            ax.imshow(blend(a, b, slider.value))
-        with output:
-            display(fig)
+            ax.imshow(blend(a, b, t))
+        return fig
 
-    slider.observe(redraw, names="value")
-    redraw()
-    return widgets.VBox([slider, output])
+    return _redrawing(slider, draw)
