@@ -100,23 +100,18 @@ class ImagePool(tf.Module):
         return tf.stack(out)
 
     def _one(self, image):
-        def store():
-            self.images[self.count].assign(image)
-            self.count.assign_add(1)
-            return image
-
-        def maybe_swap():
-            use_old = self.rng.uniform([]) < 0.5
-            index = self.rng.uniform([], 0, self.size, dtype=tf.int32)
-            old = tf.identity(self.images[index])
-
-            def swap():
-                self.images[index].assign(image)
-                return old
-
-            return tf.cond(use_old, swap, lambda: image)
-
-        return tf.cond(self.count < self.size, store, maybe_swap)
+        # Branch-free (no tf.cond, no sliced assign at a dynamic index) so that XLA can
+        # compile it: while filling, store at `count` and pass the new fake through; once
+        # full, with probability 0.5 swap it with a random stored one.
+        filling = self.count < self.size
+        use_old = tf.logical_and(tf.logical_not(filling), self.rng.uniform([]) < 0.5)
+        random_index = self.rng.uniform([], 0, self.size, dtype=tf.int32)
+        index = tf.where(filling, self.count, random_index)
+        old = tf.gather(self.images, index)
+        stored = tf.where(tf.logical_or(filling, use_old), image, old)
+        self.images.scatter_nd_update([[index]], stored[None])
+        self.count.assign(tf.minimum(self.count + 1, self.size))
+        return tf.where(use_old, old, image)
 
 
 @contextlib.contextmanager

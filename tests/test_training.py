@@ -232,6 +232,16 @@ def test_image_pool_fills_then_returns_old_images_about_half_the_time():
     np.testing.assert_array_equal(passthrough.query(images[5]), images[5])
 
 
+@pytest.mark.parametrize("impl", ["fused", "tutorial"])
+def test_xla_compiled_step_with_an_image_pool(impl):
+    gan = CycleGAN(TINY.replace(jit_compile=True, pool_size=2, loss="lsgan"))
+    x = tf.random.uniform([1, 32, 32, 3], -1, 1)
+    for _ in range(3):  # filling the pool, then sampling from it
+        values = gan.train_step(x, x, impl)
+    assert all(np.isfinite(float(v)) for v in values.values())
+    assert int(gan.pool_x.count) == 2
+
+
 def test_learning_rate_schedule():
     assert [lr_factor(e, 40, 0) for e in (0, 39)] == [1.0, 1.0]
     assert lr_factor(99, 200, 100) == 1.0
