@@ -93,15 +93,15 @@ def translate_array(
         h, w = image.shape[:2]
         m = size_multiple(config)
         ph, pw = -h % m, -w % m
-        # reflection needs the pad to be smaller than the side; repeat edges beyond that
+        # reflection needs the pad to be smaller than the side; mirror edges up to the side;
+        # an image too small even for that is stretched to the accepted size and back
         mode = "REFLECT" if ph < h and pw < w else "SYMMETRIC" if ph <= h and pw <= w else None
         if mode is None:
-            x = tf.image.resize(x, [h + ph, w + pw])
+            y = generator(tf.image.resize(x, [h + ph, w + pw]), training=False)
+            y = tf.image.resize(y, [h, w])
         else:
             x = tf.pad(x, [[0, 0], [0, ph], [0, pw], [0, 0]], mode=mode)
-        y = generator(x, training=False)
-        y = y if mode else tf.image.resize(y, [h + ph, w + pw])
-        y = y[:, :h, :w]
+            y = generator(x, training=False)[:, :h, :w]
     else:
         size = config.image_size
         y = generator(tf.image.resize(x, [size, size]), training=False)

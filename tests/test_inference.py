@@ -80,6 +80,14 @@ def test_native_translation_keeps_the_input_size(tmp_path, tiny_run):
         image = np.random.default_rng(h).integers(0, 255, (h, w, 3), np.uint8)
         out = translate_array(run.generator_g, image, run.config, native=True)
         assert out.shape == (h, w, 3) and out.dtype == np.uint8
+    # too small to pad by reflection (12 px wide, 20 px of padding): stretched and back
+    image = np.random.default_rng(5).integers(0, 255, (20, 12, 3), np.uint8)
+    stretched = tf.image.resize(image[None].astype(np.float32) / 127.5 - 1, [32, 32])
+    back = tf.image.resize(run.generator_g(stretched, training=False), [20, 12])
+    expected = np.clip(np.round((back.numpy()[0] + 1) * 127.5), 0, 255)
+    np.testing.assert_array_equal(
+        translate_array(run.generator_g, image, run.config, True), expected
+    )
     # a size the U-Net takes as it is runs unpadded
     image = np.random.default_rng(0).integers(0, 255, (64, 96, 3), np.uint8)
     direct = run.generator_g(image[None].astype(np.float32) / 127.5 - 1, training=False)
