@@ -130,16 +130,14 @@ def jitter_batches(cached: tf.data.Dataset, config: Config, seed: int) -> tf.dat
     return ds.batch(config.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
 
-def test_pipeline(raw: tf.data.Dataset, config: Config, cache: bool = True) -> tf.data.Dataset:
+def test_pipeline(raw: tf.data.Dataset, config: Config) -> tf.data.Dataset:
     """uint8 images of any size -> batched float32 in [-1, 1], resized to ``image_size``, in
     source order (the seed shuffles its test sets; a fixed order makes results comparable)."""
     size = config.image_size
     ds = raw.map(
         lambda im: normalize(tf.image.resize(im, [size, size])),
         num_parallel_calls=tf.data.AUTOTUNE,
-    )
-    if cache:
-        ds = ds.cache()
+    ).cache()
     return ds.batch(config.batch_size).prefetch(tf.data.AUTOTUNE)
 
 
