@@ -171,10 +171,24 @@ class History:
                     writer.writeheader()
                 writer.writerow({k: row.get(k, "") for k in HISTORY_FIELDS})
 
+    def truncate(self, epochs: int, path: Path) -> None:
+        """Forget the rows after ``epochs`` (epochs trained after the last checkpoint, which a
+        resumed run trains again), here and in ``path``."""
+        kept = [row for row in self.rows if row["epoch"] <= epochs]
+        if len(kept) == len(self.rows):
+            return
+        self.rows = []
+        path.unlink()
+        for row in kept:
+            self.append(row, path)
+
     @staticmethod
     def read(path: str | Path) -> History:
         with Path(path).open() as f:
-            rows = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
+            rows = [
+                {k: int(v) if k in ("epoch", "step") else float(v) for k, v in row.items()}
+                for row in csv.DictReader(f)
+            ]
         return History(rows)
 
 
@@ -566,6 +580,7 @@ def train(
         tf.summary.create_file_writer(str(paths["tensorboard"])) if config.tensorboard else None
     )
     history = History.read(paths["history"]) if paths["history"].exists() else History()
+    history.truncate(start_epoch, paths["history"])
     sample_a = next(iter(domains.test_a.unbatch().batch(1)))
     sample_b = next(iter(domains.test_b.unbatch().batch(1)))
     steps_per_epoch = domains.steps_per_epoch

@@ -219,6 +219,30 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch
     assert tf.train.latest_checkpoint(tmp_path / "run" / "checkpoints").endswith("ckpt-4")
 
 
+def test_resume_after_a_stop_without_checkpoint_keeps_one_history_row_per_epoch(
+    tmp_path, monkeypatch
+):
+    # checkpoints every 2 epochs, history every epoch: a NaN in epoch 4 leaves epoch 3 in the
+    # history but not in the checkpoint, and the resumed run trains epoch 3 again
+    config = TINY.replace(output_dir=str(tmp_path / "run"), epochs=4, checkpoint_every=2)
+    real_step = CycleGAN.train_step
+
+    def step(self, *args, **kwargs):
+        values = real_step(self, *args, **kwargs)
+        if int(self.step) == 13:
+            values = {**values, "cycle": tf.constant(np.nan)}
+        return values
+
+    monkeypatch.setattr(CycleGAN, "train_step", step)
+    with pytest.raises(TrainingError, match="became nan at step 13"):
+        train(config, progress=False)
+    monkeypatch.setattr(CycleGAN, "train_step", real_step)
+    result = train(config, progress=False)
+    assert [r["epoch"] for r in result.history.rows] == [1, 2, 3, 4]
+    with result.paths["history"].open() as f:
+        assert [int(r["epoch"]) for r in csv.DictReader(f)] == [1, 2, 3, 4]
+
+
 def test_image_pool_fills_then_returns_old_images_about_half_the_time():
     pool = ImagePool(3, (2, 2, 1), seed=0)
     images = [tf.fill([1, 2, 2, 1], float(i)) for i in range(203)]
