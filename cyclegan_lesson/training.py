@@ -5,9 +5,10 @@ Two implementations of one update rule:
 * :meth:`CycleGAN.tutorial_gradients` is the seed tutorial's step: six generator calls and four
   discriminator calls on a persistent tape, then four gradient calls. It is the reference.
 * :meth:`CycleGAN.fused_gradients` (the default) computes the same gradients with less work:
-  G runs once on [real_x, real_y] and F once on [real_y, real_x] (instance norm is per image,
-  so batching is exact), each discriminator once on [real, fake], and there is one gradient
-  call for both generators and one for both discriminators.
+  F runs on [real_y, real_x], then G once on [real_x, real_y, F(real_y)], then F on G(real_x)
+  (instance norm is per image, so batching is exact), each discriminator once on
+  [real, fake], there is one gradient call for both generators and one for both
+  discriminators, and Adam updates each weight in one fused kernel (:class:`FusedAdam`).
 
   One backward pass for both generators works because each loss term depends on one
   generator's weights or on the cycle: d/dG of (adv_G + adv_F + cycle + id_G + id_F) is
@@ -155,6 +156,39 @@ class LossScale(tf.Module):
         self.good_steps.assign(tf.where(finite & ~grow, self.good_steps + 1, 0))
 
 
+class FusedAdam(keras.optimizers.Adam):
+    """Keras' Adam whose update runs as TensorFlow's one-pass ``ResourceApplyAdam`` kernel.
+
+    The update is the same (the same moments, the same bias-corrected step size, the same
+    epsilon; equal to float rounding) and so are the variables, so checkpoints are unchanged.
+    Keras' Adam spends about ten element-wise ops per weight tensor, each a pass over memory;
+    with the 256-px models' 114 M weights that is a large share of a CPU step
+    (``python benchmarks/optimizer.py``). ``fused = False`` gives Keras' own update, which the
+    seed's step uses; the switch is read when a step is traced.
+    """
+
+    fused = True
+
+    def update_step(self, gradient, variable, learning_rate):
+        if not self.fused or self.amsgrad or isinstance(gradient, tf.IndexedSlices):
+            return super().update_step(gradient, variable, learning_rate)
+        dtype = variable.dtype
+        index = self._get_variable_index(variable)
+        step = tf.cast(self.iterations + 1, dtype)
+        tf.raw_ops.ResourceApplyAdam(
+            var=variable.handle,
+            m=self._momentums[index].value.handle,
+            v=self._velocities[index].value.handle,
+            beta1_power=tf.pow(tf.cast(self.beta_1, dtype), step),
+            beta2_power=tf.pow(tf.cast(self.beta_2, dtype), step),
+            lr=tf.cast(learning_rate, dtype),
+            beta1=tf.cast(self.beta_1, dtype),
+            beta2=tf.cast(self.beta_2, dtype),
+            epsilon=tf.cast(self.epsilon, dtype),
+            grad=tf.cast(gradient, dtype),
+        )
+
+
 @dataclass
 class History:
     """One row per finished epoch (see HISTORY_FIELDS), mirrored in ``history.csv``."""
@@ -224,7 +258,7 @@ class CycleGAN(tf.Module):
             self.discriminator_y = self.models["discriminator_y"]
             self.optimizers = {}
             for name in MODEL_NAMES:
-                opt = keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1)
+                opt = FusedAdam(config.learning_rate, beta_1=config.beta_1)
                 opt.build(self.models[name].trainable_variables)
                 self.optimizers[name] = opt
             self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
@@ -325,10 +359,13 @@ class CycleGAN(tf.Module):
         D_X, D_Y = self.discriminator_x, self.discriminator_y
         n = tf.shape(real_x)[0]
         with tf.GradientTape(persistent=True) as tape:
-            fake_y, same_y = tf.split(G(tf.concat([real_x, real_y], 0), training=True), 2)
+            # F's first call needs nothing from G, so G can take all three of its images
+            # (real_x, real_y, fake_x) in one call: three generator calls instead of six.
             fake_x, same_x = tf.split(F(tf.concat([real_y, real_x], 0), training=True), 2)
+            fake_y, same_y, cycled_y = tf.split(
+                G(tf.concat([real_x, real_y, fake_x], 0), training=True), 3
+            )
             cycled_x = F(fake_y, training=True)
-            cycled_y = G(fake_x, training=True)
 
             if self.config.pool_size:
                 disc_fake_x = D_X(fake_x, training=True)
@@ -379,9 +416,10 @@ class CycleGAN(tf.Module):
         # across replicas, so dividing by their number gives the mean over the global batch.
         return loss / self.strategy.num_replicas_in_sync
 
-    def apply_gradients(self, grads: dict) -> None:
+    def apply_gradients(self, grads: dict, fused: bool = True) -> None:
         """Apply {model name: gradients} with the four optimisers (skipped, with the float16
-        loss scale halved, when a scaled gradient overflowed)."""
+        loss scale halved, when a scaled gradient overflowed). ``fused=False``: Keras' own
+        Adam update, as the seed (see :class:`FusedAdam`)."""
         names = list(MODEL_NAMES)
         flat = [g for n in names for g in grads[n]]
         flat, finite = self.loss_scale.unscale(flat)
@@ -393,6 +431,7 @@ class CycleGAN(tf.Module):
                 variables = self.models[name].trainable_variables
                 chunk = flat[start : start + len(variables)]
                 start += len(variables)
+                self.optimizers[name].fused = fused
                 self.optimizers[name].apply_gradients(zip(chunk, variables, strict=True))
             return tf.constant(True)
 
@@ -408,7 +447,7 @@ class CycleGAN(tf.Module):
             if impl == "fused"
             else self.tutorial_gradients(real_x, real_y)
         )
-        self.apply_gradients(grads)
+        self.apply_gradients(grads, fused=impl == "fused")
         return values
 
     def train_step(self, real_x, real_y, impl: str = "fused") -> dict:
