@@ -6,6 +6,10 @@ Prints the median step time, images per second, achieved GFLOP/s (convolution FL
 step, counted from the layer shapes: see common.step_flops) and that rate as a share of a
 float32 matmul peak measured in the same process. The last line is `step_s <median>`.
 Several --impl/--precision values run side by side in one process, so ratios are fair.
+
+``tutorial`` is the seed's formulation throughout: its step, stock Keras convolutions and
+Keras' Adam. ``fused`` is the package's default: batched calls, matrix products on the
+U-Net's small maps (``--stock-convs`` turns those off) and the one-kernel Adam.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ import tensorflow as tf  # noqa: E402
 from common import machine, matmul_peak_gflops, median_seconds, step_flops  # noqa: E402
 
 from cyclegan_lesson.config import PROFILES  # noqa: E402
+from cyclegan_lesson.models import set_small_map_gemm  # noqa: E402
 from cyclegan_lesson.training import CycleGAN  # noqa: E402
 
 
-def bench(size, steps, impl, precision, generator, batch, jit, filters):
+def bench(size, steps, impl, precision, generator, batch, jit, filters, stock_convs=False):
     config = PROFILES["tutorial"].replace(
         image_size=size,
         generator=generator,
@@ -33,6 +38,9 @@ def bench(size, steps, impl, precision, generator, batch, jit, filters):
         discriminator_filters=filters,
     )
     gan = CycleGAN(config)
+    if impl == "tutorial" or stock_convs:  # the seed's models: stock Keras convolutions
+        for model in gan.models.values():
+            set_small_map_gemm(model, False)
     x = tf.random.uniform([batch, size, size, 3], -1, 1)
     y = tf.random.uniform([batch, size, size, 3], -1, 1)
     seconds = median_seconds(lambda: float(gan.train_step(x, y, impl)["cycle"]), steps)
@@ -55,6 +63,11 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--filters", type=int, default=64)
     parser.add_argument("--jit", action="store_true", help="XLA-compile the step")
+    parser.add_argument(
+        "--stock-convs",
+        action="store_true",
+        help="the fused step on stock Keras convolutions (no matrix products on small maps)",
+    )
     args = parser.parse_args()
 
     print(f"machine: {machine()}")
@@ -72,6 +85,7 @@ def main() -> None:
                 args.batch,
                 args.jit,
                 args.filters,
+                args.stock_convs,
             )
             rate = flops / seconds / 1e9
             results.append((impl, precision, seconds))

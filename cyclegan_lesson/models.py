@@ -102,6 +102,123 @@ class SizeCheck(layers.Layer):
         }
 
 
+# On CPU, oneDNN's convolutions are slow on the U-Net's innermost levels: maps of 1-8 pixels
+# with 512-1024 channels run at a few GFLOP/s. The same sums as one matrix product (im2col for
+# the stride-2 conv, matmul + overlap-add for the transposed conv) run many times faster there
+# (``python benchmarks/small_maps.py``). Up to this input side, the layers below take that path.
+SMALL_MAP = 8
+
+
+def _small_map(layer, x) -> bool:
+    """Whether ``layer`` (a 4x4 stride-2 'same' conv or transposed conv) should take the
+    matrix-product path for input ``x``: its spatial sizes are known when traced and small
+    (a conv's input: even, at most 2 * SMALL_MAP; a transposed conv's: at most SMALL_MAP)."""
+    h, w = x.shape[1], x.shape[2]
+    if not (
+        layer.small_map_gemm
+        and layer.kernel_size == (4, 4)
+        and layer.strides == (2, 2)
+        and layer.padding == "same"
+        and layer.dilation_rate == (1, 1)
+        and layer.data_format == "channels_last"
+        and h is not None
+        and w is not None
+    ):
+        return False
+    if isinstance(layer, layers.Conv2DTranspose):
+        return max(h, w) <= SMALL_MAP
+    return h % 2 == 0 and w % 2 == 0 and max(h, w) <= 2 * SMALL_MAP
+
+
+def conv4x4_stride2_as_matmul(x, kernel):
+    """``Conv2D(k=4, strides=2, padding='same')`` as one matrix product (im2col).
+
+    x: (batch, 2h, 2w, c); kernel: (4, 4, c, filters). Returns (batch, h, w, filters).
+    'same' pads one pixel on each side; output pixel o reads padded pixels 2o + t for the
+    taps t = 0..3. The patches are laid out (ty, tx, c), the kernel's own order, so the kernel
+    enters the product as a reshape, without a copy.
+    """
+    b, h2, w2, c = ops.shape(x)
+    h, w = h2 // 2, w2 // 2
+    filters = kernel.shape[-1]
+    padded = ops.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]])
+    patches = ops.concatenate(
+        [
+            padded[:, ty : ty + 2 * h : 2, tx : tx + 2 * w : 2, :]
+            for ty in range(4)
+            for tx in range(4)
+        ],
+        axis=-1,
+    )
+    out = ops.matmul(ops.reshape(patches, [-1, 16 * c]), ops.reshape(kernel, [16 * c, filters]))
+    return ops.reshape(out, [b, h, w, filters])
+
+
+def conv4x4_transpose_stride2_as_matmul(x, kernel):
+    """``Conv2DTranspose(k=4, strides=2, padding='same')`` as a matrix product + overlap-add.
+
+    x: (batch, h, w, c); kernel: (4, 4, filters, c). Returns (batch, 2h, 2w, filters).
+    Input pixel i adds ``kernel[t] @ x[i]`` to output pixel 2i + t - 1 for the taps t = 0..3:
+    one product gives all 16 taps of every pixel (the kernel, read as (16 * filters, c), enters
+    it without a copy); tap t = 2q + r lands in output phase r, shifted by q.
+    """
+    b, h, w, c = ops.shape(x)
+    filters = kernel.shape[2]
+    taps = ops.matmul(
+        ops.reshape(x, [-1, c]), ops.transpose(ops.reshape(kernel, [16 * filters, c]))
+    )
+    taps = ops.reshape(taps, [b, h, w, 2, 2, 2, 2, filters])  # (.., qy, ry, qx, rx, f)
+    phases = 0
+    for qy in (0, 1):
+        for qx in (0, 1):
+            tap = ops.reshape(taps[:, :, :, qy, :, qx, :, :], [b, h, w, 4 * filters])
+            phases += ops.pad(tap, [[0, 0], [qy, 1 - qy], [qx, 1 - qx], [0, 0]])
+    full = ops.reshape(phases, [b, h + 1, w + 1, 2, 2, filters])  # (.., ry, rx, f)
+    full = ops.reshape(ops.transpose(full, [0, 1, 3, 2, 4, 5]), [b, 2 * h + 2, 2 * w + 2, filters])
+    return full[:, 1:-1, 1:-1, :]
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class Conv2D(layers.Conv2D):
+    """``keras.layers.Conv2D`` (same weights, same result) that computes a 4x4 stride-2 'same'
+    convolution of a small map as one matrix product (see :data:`SMALL_MAP`)."""
+
+    small_map_gemm = True
+
+    def convolution_op(self, inputs, kernel):
+        if _small_map(self, inputs):
+            return conv4x4_stride2_as_matmul(inputs, kernel)
+        return super().convolution_op(inputs, kernel)
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class Conv2DTranspose(layers.Conv2DTranspose):
+    """``keras.layers.Conv2DTranspose`` (same weights, same result) that computes a 4x4
+    stride-2 'same' transposed convolution of a small map as a matrix product + overlap-add."""
+
+    small_map_gemm = True
+
+    def call(self, inputs):
+        if not _small_map(self, inputs):
+            return super().call(inputs)
+        outputs = conv4x4_transpose_stride2_as_matmul(inputs, self.kernel)
+        if self.use_bias:
+            outputs = ops.add(outputs, ops.reshape(self.bias, (1, 1, 1, self.filters)))
+        return self.activation(outputs)
+
+
+def set_small_map_gemm(model: keras.Model, enabled: bool) -> int:
+    """Switch the matrix-product path of every small-map layer in ``model`` on or off (off:
+    stock Keras convolutions throughout, as the reference). Takes effect at the next trace.
+    Returns the number of layers switched."""
+    switched = 0
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        if isinstance(layer, (Conv2D, Conv2DTranspose)):
+            layer.small_map_gemm = enabled
+            switched += 1
+    return switched
+
+
 def _norm(norm_type: str, affine: bool = True):
     if norm_type == "instancenorm":
         return InstanceNormalization(affine=affine)
@@ -114,9 +231,7 @@ def downsample(filters: int, size: int, norm_type: str = "batchnorm", apply_norm
     """Conv2D(stride 2, 'same', no bias) -> norm -> LeakyReLU: halves height and width."""
     result = keras.Sequential()
     result.add(
-        layers.Conv2D(
-            filters, size, strides=2, padding="same", kernel_initializer=_init(), use_bias=False
-        )
+        Conv2D(filters, size, strides=2, padding="same", kernel_initializer=_init(), use_bias=False)
     )
     if apply_norm:
         result.add(_norm(norm_type))
@@ -129,7 +244,7 @@ def upsample(filters: int, size: int, norm_type: str = "batchnorm", apply_dropou
     height and width."""
     result = keras.Sequential()
     result.add(
-        layers.Conv2DTranspose(
+        Conv2DTranspose(
             filters, size, strides=2, padding="same", kernel_initializer=_init(), use_bias=False
         )
     )

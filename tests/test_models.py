@@ -3,6 +3,7 @@ import pytest
 import tensorflow as tf
 from keras import layers
 
+from cyclegan_lesson import models
 from cyclegan_lesson.config import PROFILES
 from cyclegan_lesson.models import (
     InstanceNormalization,
@@ -10,6 +11,7 @@ from cyclegan_lesson.models import (
     count_params,
     patch_discriminator,
     resnet_generator,
+    set_small_map_gemm,
     unet_generator,
 )
 
@@ -168,3 +170,62 @@ def test_same_variable_shapes_as_tensorflow_examples(unet256, disc256):
         assert [tuple(v.shape) for v in ours.trainable_weights] == [
             tuple(v.shape) for v in ref.trainable_weights
         ]
+
+
+@pytest.mark.parametrize("transposed, side", [(True, 1), (True, 2), (True, 8), (False, 2),
+                                              (False, 4), (False, 16)])  # fmt: skip
+def test_small_map_layers_compute_what_keras_layers_compute(transposed, side):
+    rng = np.random.default_rng(side)
+    stock_cls = layers.Conv2DTranspose if transposed else layers.Conv2D
+    fast_cls = models.Conv2DTranspose if transposed else models.Conv2D
+    x = tf.constant(rng.normal(size=(3, side, side, 6)), tf.float32)
+    fast = fast_cls(5, 4, strides=2, padding="same", use_bias=False)
+    stock = stock_cls(5, 4, strides=2, padding="same", use_bias=False)
+    fast(x), stock(x)
+    stock.kernel.assign(rng.normal(size=stock.kernel.shape))
+    fast.kernel.assign(stock.kernel)
+    assert models._small_map(fast, x)
+    results = []
+    for layer in (fast, stock):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x)
+            loss = tf.reduce_sum(y * tf.sin(y))  # a loss whose gradient differs per pixel
+        results.append([y, *tape.gradient(loss, [x, layer.kernel])])
+    expected_side = 2 * side if transposed else side // 2
+    assert results[0][0].shape == (3, expected_side, expected_side, 5)
+    for got, want in zip(*results, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+def test_large_or_odd_maps_take_the_stock_path():
+    conv = models.Conv2D(4, 4, strides=2, padding="same")
+    transposed = models.Conv2DTranspose(4, 4, strides=2, padding="same")
+    big = tf.zeros([1, 4 * models.SMALL_MAP, 4 * models.SMALL_MAP, 3])
+    assert not models._small_map(conv, big) and not models._small_map(transposed, big)
+    assert not models._small_map(conv, tf.zeros([1, 5, 5, 3]))  # odd: 'same' pads unevenly
+    assert not models._small_map(models.Conv2D(4, 3, strides=2, padding="same"), big[:, :4, :4])
+    assert models._small_map(transposed, tf.zeros([1, 1, 1, 3]))
+
+
+def test_unet_with_and_without_the_small_map_path_agree():
+    model = unet_generator(image_size=64, base_filters=8)
+    x = tf.random.uniform([2, 64, 64, 3], -1, 1)
+    step = tf.function(lambda x: model(x, training=False))
+    fast = step(x)
+    assert set_small_map_gemm(model, False) == 11  # 6 downs, 5 ups (the last layer is stock)
+    stock = tf.function(lambda x: model(x, training=False))(x)
+    np.testing.assert_allclose(fast, stock, atol=1e-5)
+    set_small_map_gemm(model, True)
+
+
+def test_small_map_path_under_mixed_bfloat16():
+    import keras
+
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        model = unet_generator(image_size=32, base_filters=8)
+    finally:
+        keras.config.set_dtype_policy("float32")
+    y = model(tf.random.uniform([1, 32, 32, 3], -1, 1))
+    assert y.shape == (1, 32, 32, 3) and np.all(np.isfinite(y))
