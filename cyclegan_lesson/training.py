@@ -683,9 +683,7 @@ def train(
             preview = paths["previews"] / f"epoch_{epoch + 1:03d}.png"
             fig.savefig(preview, dpi=72)
             if show_previews:
-                from IPython.display import display
-
-                display(fig)
+                display_preview(fig)
             if writer is not None:
                 with writer.as_default(step=epoch + 1):
                     for k in HISTORY_FIELDS[2:]:
@@ -702,6 +700,18 @@ def train(
         if writer is not None:
             writer.close()
     return result
+
+
+def display_preview(fig) -> None:
+    """Show a preview figure in a notebook as a JPEG: a noisy 128-px scene makes a ~250 KB
+    PNG, and a notebook that shows one per epoch would carry them all."""
+    import io
+
+    from IPython.display import Image, display
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="jpeg", dpi=72, pil_kwargs={"quality": 85})
+    display(Image(data=buffer.getvalue(), format="jpeg"))
 
 
 def _figure_to_image(fig) -> np.ndarray:

@@ -446,3 +446,17 @@ def test_cli_train_bad_flags_exit_2(tmp_path, capsys):
         cli.main(["train", "--frobnicate"])
     assert exit_info.value.code == 2
     assert cli.main(["train", "--profile", "tiny", "--epochs", "x", "--out", str(tmp_path)]) == 2
+
+
+def test_previews_show_in_a_notebook_as_small_jpegs(monkeypatch):
+    import IPython.display
+
+    from cyclegan_lesson import viz
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    a = np.random.default_rng(0).uniform(-1, 1, (1, 128, 128, 3)).astype("float32")
+    training.display_preview(viz.preview_figure(a, a, a, a))
+    (image,) = shown
+    assert image.format == "jpeg" and image.data[:2] == b"\xff\xd8"  # a JPEG's first bytes
+    assert len(image.data) < 150_000  # pure noise: the worst case
