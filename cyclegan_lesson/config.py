@@ -130,15 +130,18 @@ PROFILES: dict[str, Config] = {
         checkpoint_every=5,
         output_dir="runs/paper",
     ),
-    # CPU-friendly: the built-in toy horse2zebra at 64 px with a slimmer U-Net, trained in
+    # CPU-friendly: the built-in toy horse2zebra at 128 px with slimmer networks, trained in
     # batches of 4 (twice the images per second of batch 1 on two cores). The paper's LSGAN
     # loss, image pool and final learning-rate decay, and no decoder dropout (as the authors'
-    # code), keep this short run stable: in longer runs D_Y wins after ~2,000 steps.
+    # code), keep this short run stable: in longer runs D_Y wins after ~2,000 steps. A
+    # discriminator slimmer than the generator keeps the zebras' outlines (at 128 px, D 32
+    # vs 16 filters cut the A->B silhouette IoU from 0.67 to 0.40); 128 px rather than 64
+    # gives the outlines twice the pixels.
     "demo": Config(
         dataset="toy",
-        image_size=64,
-        base_filters=32,
-        discriminator_filters=32,
+        image_size=128,
+        base_filters=24,
+        discriminator_filters=16,
         dropout_layers=0,
         batch_size=4,
         loss="lsgan",

@@ -8,7 +8,7 @@ def test_default_profile_is_demo_on_the_toy_dataset():
     config = get_config(env={})
     assert config == PROFILES["demo"]
     assert config.dataset == "toy"
-    assert config.image_size == 64
+    assert config.image_size == 128
 
 
 def test_tutorial_profile_is_the_seed():

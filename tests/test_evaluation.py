@@ -69,7 +69,7 @@ def test_a_weak_classifier_blocks_the_domain_score(monkeypatch, tiny_run):
 
 
 def test_domain_classifier_separates_the_toy_domains():
-    # the demo's image size and the default epochs, on fewer train images
+    # the default epochs, on fewer train images
     domains = load_domains(PROFILES["tiny"].replace(toy_train_size=300, image_size=64))
     _, accuracy = evaluation.train_domain_classifier(domains)
     assert accuracy >= 0.95

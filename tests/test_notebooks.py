@@ -52,7 +52,7 @@ def test_notebook_metadata_and_stored_outputs(path):
     assert '"name": "stderr"' not in text
     profile_cell = next(c for c in code if "config = get_config()" in "".join(c["source"]))
     printed = "".join("".join(o.get("text", "")) for o in profile_cell["outputs"])
-    assert "dataset=toy  image_size=64" in printed, "outputs must come from the demo profile"
+    assert "dataset=toy  image_size=128" in printed, "outputs must come from the demo profile"
     assert path.stat().st_size < 2_000_000
     assert any("NBVAL_CHECK_OUTPUT" in "".join(c["source"]) for c in code)
 
