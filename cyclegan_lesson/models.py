@@ -102,17 +102,20 @@ class SizeCheck(layers.Layer):
         }
 
 
-# On CPU, oneDNN's convolutions are slow on the U-Net's innermost levels: maps of 1-8 pixels
-# with 512-1024 channels run at a few GFLOP/s. The same sums as one matrix product (im2col for
-# the stride-2 conv, matmul + overlap-add for the transposed conv) run many times faster there
-# (``python benchmarks/small_maps.py``). Up to this input side, the layers below take that path.
-SMALL_MAP = 8
+# On CPU, oneDNN's convolutions are inefficient on the U-Net's innermost levels: maps of a
+# few pixels with 512-1024 channels, little work per weight read. The same sums as one matrix
+# product (im2col for the stride-2 conv, matmul + overlap-add for the transposed conv) are
+# faster there and slower on large maps (``python benchmarks/small_maps.py`` times each layer
+# both ways). Up to these input sides the layers below take the matrix product:
+SMALL_CONV_INPUT = 4
+SMALL_TRANSPOSED_INPUT = 8
 
 
 def _small_map(layer, x) -> bool:
     """Whether ``layer`` (a 4x4 stride-2 'same' conv or transposed conv) should take the
     matrix-product path for input ``x``: its spatial sizes are known when traced and small
-    (a conv's input: even, at most 2 * SMALL_MAP; a transposed conv's: at most SMALL_MAP)."""
+    (a conv's input: even, at most SMALL_CONV_INPUT; a transposed conv's: at most
+    SMALL_TRANSPOSED_INPUT)."""
     h, w = x.shape[1], x.shape[2]
     if not (
         layer.small_map_gemm
@@ -126,8 +129,8 @@ def _small_map(layer, x) -> bool:
     ):
         return False
     if isinstance(layer, layers.Conv2DTranspose):
-        return max(h, w) <= SMALL_MAP
-    return h % 2 == 0 and w % 2 == 0 and max(h, w) <= 2 * SMALL_MAP
+        return max(h, w) <= SMALL_TRANSPOSED_INPUT
+    return h % 2 == 0 and w % 2 == 0 and max(h, w) <= SMALL_CONV_INPUT
 
 
 def conv4x4_stride2_as_matmul(x, kernel):
@@ -181,7 +184,7 @@ def conv4x4_transpose_stride2_as_matmul(x, kernel):
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class Conv2D(layers.Conv2D):
     """``keras.layers.Conv2D`` (same weights, same result) that computes a 4x4 stride-2 'same'
-    convolution of a small map as one matrix product (see :data:`SMALL_MAP`)."""
+    convolution of a small map as one matrix product (see :data:`SMALL_CONV_INPUT`)."""
 
     small_map_gemm = True
 

@@ -172,9 +172,12 @@ def test_same_variable_shapes_as_tensorflow_examples(unet256, disc256):
         ]
 
 
-@pytest.mark.parametrize("transposed, side", [(True, 1), (True, 2), (True, 8), (False, 2),
-                                              (False, 4), (False, 16)])  # fmt: skip
-def test_small_map_layers_compute_what_keras_layers_compute(transposed, side):
+@pytest.mark.parametrize("transposed, side", [(True, 1), (True, 2), (True, 8), (True, 16),
+                                              (False, 2), (False, 4), (False, 16)])  # fmt: skip
+def test_small_map_layers_compute_what_keras_layers_compute(transposed, side, monkeypatch):
+    # the matrix products are exact at any size; raise the limits to check them at 16 px too
+    monkeypatch.setattr(models, "SMALL_CONV_INPUT", 16)
+    monkeypatch.setattr(models, "SMALL_TRANSPOSED_INPUT", 16)
     rng = np.random.default_rng(side)
     stock_cls = layers.Conv2DTranspose if transposed else layers.Conv2D
     fast_cls = models.Conv2DTranspose if transposed else models.Conv2D
@@ -201,7 +204,8 @@ def test_small_map_layers_compute_what_keras_layers_compute(transposed, side):
 def test_large_or_odd_maps_take_the_stock_path():
     conv = models.Conv2D(4, 4, strides=2, padding="same")
     transposed = models.Conv2DTranspose(4, 4, strides=2, padding="same")
-    big = tf.zeros([1, 4 * models.SMALL_MAP, 4 * models.SMALL_MAP, 3])
+    side = 2 * max(models.SMALL_CONV_INPUT, models.SMALL_TRANSPOSED_INPUT)
+    big = tf.zeros([1, side, side, 3])
     assert not models._small_map(conv, big) and not models._small_map(transposed, big)
     assert not models._small_map(conv, tf.zeros([1, 5, 5, 3]))  # odd: 'same' pads unevenly
     assert not models._small_map(models.Conv2D(4, 3, strides=2, padding="same"), big[:, :4, :4])
