@@ -7,7 +7,7 @@ For each 4x4 stride-2 conv and transposed conv of the tutorial's 256-px U-Net, t
 against the same layer computed as a matrix product (``models.conv4x4_stride2_as_matmul``,
 ``models.conv4x4_transpose_stride2_as_matmul``), side by side, and prints the ratio. The
 models use the matrix product up to ``models.SMALL_CONV_INPUT`` / ``SMALL_TRANSPOSED_INPUT``;
-this table and train_step.py's whole step set them.
+this table and the whole-step timings of ``small_map_limits.py`` set them.
 """
 
 from __future__ import annotations
