@@ -63,16 +63,28 @@ def paired_metrics(inputs, outputs, masks, backgrounds, target_look: str) -> dic
         [-1, 1] units; ``silhouette_iou``: mean IoU of the animal found in the input and in
         the output (both found the same way, against the empty background);
         ``target_look``: share of outputs whose animal region has the target coat.
+        Why an IoU is low, as shares of the input's silhouette: ``silhouette_added`` (pixels
+        the output's animal gained), ``silhouette_halo`` (the gained pixels that touch the
+        input's animal: a fatter outline rather than stray marks) and ``silhouette_lost``.
     """
-    bg_l1, ious, looks = [], [], []
+    bg_l1, ious, looks, added, halo, lost = [], [], [], [], [], []
     for x, y, mask, empty in zip(inputs, outputs, masks, backgrounds, strict=True):
         outside = ~_grow(mask, 2)
         bg_l1.append(l1(x[outside], y[outside]) / 127.5)
-        ious.append(iou(silhouette(x, empty), silhouette(y, empty)))
+        before, after = silhouette(x, empty), silhouette(y, empty)
+        ious.append(iou(before, after))
+        size = max(int(before.sum()), 1)
+        gained = after & ~before
+        added.append(gained.sum() / size)
+        halo.append((gained & _grow(before, 1)).sum() / size)
+        lost.append((before & ~after).sum() / size)
         looks.append(toy.coat_look(y, mask) == target_look)
     return {
         "background_l1": float(np.mean(bg_l1)),
         "silhouette_iou": float(np.mean(ious)),
+        "silhouette_added": float(np.mean(added)),
+        "silhouette_halo": float(np.mean(halo)),
+        "silhouette_lost": float(np.mean(lost)),
         "target_look": float(np.mean(looks)),
     }
 
@@ -258,7 +270,8 @@ def format_table(result: dict) -> str:
     for key in ("domain_score", "cycle_l1", "identity_l1", "kid"):
         if key in result["a2b"]:
             rows.append((key, fmt(result["a2b"][key]), fmt(result["b2a"][key])))
-    for key in ("background_l1", "silhouette_iou", "target_look"):
+    paired = ("background_l1", "silhouette_iou", "silhouette_added", "silhouette_halo")
+    for key in (*paired, "silhouette_lost", "target_look"):
         if "paired" in result:
             p = result["paired"]
             rows.append((f"paired {key}", fmt(p["a2b"][key]), fmt(p["b2a"][key])))

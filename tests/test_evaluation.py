@@ -17,7 +17,14 @@ def scenes():
 def test_identity_translation_keeps_everything_and_changes_no_coat(scenes):
     a, b, masks, empty = scenes
     result = paired_metrics(a, a.copy(), masks, empty, "striped")
-    assert result == {"background_l1": 0.0, "silhouette_iou": 1.0, "target_look": 0.0}
+    assert result == {
+        "background_l1": 0.0,
+        "silhouette_iou": 1.0,
+        "silhouette_added": 0.0,
+        "silhouette_halo": 0.0,
+        "silhouette_lost": 0.0,
+        "target_look": 0.0,
+    }
     result = paired_metrics(b, b.copy(), masks, empty, "plain")
     assert result["target_look"] == 0.0 and result["silhouette_iou"] == 1.0
 
@@ -38,6 +45,23 @@ def test_erasing_the_animal_is_caught(scenes):
     assert result["silhouette_iou"] < 0.05 and result["target_look"] == 0.0
     shifted = paired_metrics(a, np.roll(b, 20, axis=2), masks, empty, "striped")
     assert shifted["background_l1"] > 0.05 and shifted["silhouette_iou"] < 0.6
+
+
+def test_silhouette_errors_by_hand():
+    # A 4x4 grey square on black: the output gains a one-pixel rim on its right, a stray
+    # 2-pixel mark far away, and loses its bottom row.
+    empty = np.zeros((1, 16, 16, 3), np.uint8)
+    before = empty.copy()
+    before[0, 4:8, 4:8] = 200
+    after = empty.copy()
+    after[0, 4:7, 4:9] = 200  # rows 4-6 (lost row 7, 4 px), columns 4-8 (rim: 3 px)
+    after[0, 14, 0:2] = 200  # stray, far from the animal
+    masks = before[..., 0] > 0
+    result = paired_metrics(before, after, masks, empty, "plain")
+    assert result["silhouette_added"] == pytest.approx(5 / 16)
+    assert result["silhouette_halo"] == pytest.approx(3 / 16)
+    assert result["silhouette_lost"] == pytest.approx(4 / 16)
+    assert result["silhouette_iou"] == pytest.approx(12 / 21)
 
 
 def test_iou_by_hand():
@@ -85,6 +109,9 @@ def test_evaluate_command_writes_every_field(tmp_path, tiny_run, capsys):
         assert set(result["paired"][direction]) == {
             "background_l1",
             "silhouette_iou",
+            "silhouette_added",
+            "silhouette_halo",
+            "silhouette_lost",
             "target_look",
         }
     assert result["paired"]["scenes"] == 100
