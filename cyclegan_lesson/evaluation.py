@@ -270,10 +270,9 @@ def format_table(result: dict) -> str:
     for key in ("domain_score", "cycle_l1", "identity_l1", "kid"):
         if key in result["a2b"]:
             rows.append((key, fmt(result["a2b"][key]), fmt(result["b2a"][key])))
-    paired = ("background_l1", "silhouette_iou", "silhouette_added", "silhouette_halo")
-    for key in (*paired, "silhouette_lost", "target_look"):
-        if "paired" in result:
-            p = result["paired"]
+    if "paired" in result:
+        p = result["paired"]
+        for key in p["a2b"]:  # in paired_metrics' order
             rows.append((f"paired {key}", fmt(p["a2b"][key]), fmt(p["b2a"][key])))
     width = max(len(r[0]) for r in rows)
     lines = [f"{r[0]:<{width}}  {r[1]:>8}  {r[2]:>8}" for r in rows]
