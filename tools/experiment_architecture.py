@@ -36,28 +36,19 @@ from cyclegan_lesson.training import train
 
 
 def full_res_unet(config, head: int, name: str) -> keras.Model:
-    f = config.base_filters
-    down_filters = [min(f * 2**i, 8 * f) for i in range(m.unet_levels(config.image_size))]
-    down_stack = [m.downsample(down_filters[0], 4, "instancenorm", apply_norm=False)] + [
-        m.downsample(n, 4, "instancenorm") for n in down_filters[1:]
-    ]
-    up_stack = [m.upsample(n, 4, "instancenorm") for n in down_filters[-2::-1]]
-    inputs = layers.Input(shape=[None, None, 3])
-    x, skips = inputs, []
-    for down in down_stack:
-        x = down(x)
-        skips.append(x)
-    for up, skip in zip(up_stack, reversed(skips[:-1]), strict=True):
-        x = layers.Concatenate()([up(x), skip])
+    base = m.unet_generator(
+        3, "instancenorm", config.image_size, config.base_filters, config.dropout_layers
+    )
+    x = base.layers[-1].input  # the decoder's output, which pix2pix's last layer reads
     x = m.Conv2DTranspose(
         head, 4, strides=2, padding="same", kernel_initializer=m._init(), use_bias=False
     )(x)
     x = layers.ReLU()(m.InstanceNormalization()(x))
-    x = layers.Concatenate()([x, inputs])  # the full-resolution skip
+    x = layers.Concatenate()([x, base.input])  # the full-resolution skip
     x = layers.Conv2D(
         3, 3, padding="same", kernel_initializer=m._init(), activation="tanh", dtype="float32"
     )(x)
-    return keras.Model(inputs, x, name=name)
+    return keras.Model(base.input, x, name=name)
 
 
 def two_level_patchgan(f: int, name: str) -> keras.Model:
