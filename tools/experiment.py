@@ -1,4 +1,4 @@
-"""Experiments (not part of the package): the demo with other generator or discriminator ends.
+"""Experiments (not part of the package): the demo with other model ends or training tricks.
 
 * ``--full-res-skip HEAD``: pix2pix's U-Net makes its output with one transposed conv from
   half-resolution features, so a sharp outline must be encoded at half resolution. This
@@ -7,16 +7,23 @@
   concatenated, and a 3x3 conv with tanh makes the output.
 * ``--discriminator-layers 2``: the PatchGAN with one stride-2 level fewer (``n_layers_D=2``
   in the paper's code): each logit judges a 34x34 patch instead of 70x70.
+* ``--ema DECAY``: also keep an exponential moving average of both generators' weights
+  (updated after every step, with the usual warm-up ``min(DECAY, (1 + t) / (10 + t))``) and
+  evaluate the averaged generators too.
+* ``--discriminator-lr-factor F``: the discriminators learn at F times the generators' rate
+  (same schedule).
 
 Everything else is the demo profile (FIELD=VALUE overrides a field); the run is evaluated
 like ``cyclegan-lesson evaluate`` and the table printed.
 
-    python tools/experiment_architecture.py OUT_DIR [--full-res-skip 16]
-        [--discriminator-layers 2] [FIELD=VALUE ...]
+    python tools/experiment.py OUT_DIR [--full-res-skip 16] [--discriminator-layers 2]
+        [--ema 0.999] [--discriminator-lr-factor 0.5] [FIELD=VALUE ...]
 
 Results (README, "What we tried"): the full-resolution skip (16) sharpened B -> A (IoU 0.868)
 but A -> B put stray marks in the grass (IoU 0.579); the 34x34 PatchGAN gave 0.735 / 0.856,
-the demo's within the noise. So the package keeps the tutorial's models.
+the demo's within the noise. So the package keeps the tutorial's models. Averaging the
+generators' weights (``--ema 0.999``) took the demo from 0.743 to 0.748 and the run with
+``--discriminator-lr-factor 0.5 learning_rate=4e-4`` from 0.703 to 0.739.
 """
 
 from __future__ import annotations
@@ -26,13 +33,13 @@ import json
 import time
 
 import keras
+import tensorflow as tf
 from keras import layers
 
-from cyclegan_lesson import evaluation
+from cyclegan_lesson import evaluation, training
 from cyclegan_lesson import models as m
-from cyclegan_lesson.config import PROFILES
+from cyclegan_lesson.config import get_config
 from cyclegan_lesson.data import load_domains
-from cyclegan_lesson.training import train
 
 
 def full_res_unet(config, head: int, name: str) -> keras.Model:
@@ -63,18 +70,61 @@ def two_level_patchgan(f: int, name: str) -> keras.Model:
     return keras.Model(inputs, x, name=name)
 
 
+class WeightAverage:
+    """An exponential moving average of some models' weights, kept in shadow variables."""
+
+    def __init__(self, models, decay: float):
+        self.weights = [w for model in models for w in model.weights]
+        self.shadows = [tf.Variable(w, trainable=False) for w in self.weights]
+        self.decay = decay
+        self.updates = tf.Variable(0.0, trainable=False)
+
+    @tf.function
+    def update(self):
+        self.updates.assign_add(1.0)
+        decay = tf.minimum(self.decay, (1.0 + self.updates) / (10.0 + self.updates))
+        for shadow, w in zip(self.shadows, self.weights, strict=True):
+            shadow.assign(decay * shadow + (1.0 - decay) * tf.cast(w, shadow.dtype))
+
+    def swap(self) -> None:
+        """Exchange the live weights and the averaged ones."""
+        for shadow, w in zip(self.shadows, self.weights, strict=True):
+            live = w.numpy()
+            w.assign(shadow)
+            shadow.assign(live)
+
+
+def patch_training(average: WeightAverage | None, discriminator_lr_factor: float) -> None:
+    """Hook the averaging and the discriminators' learning rate into the package's loop."""
+    step, set_rate = training.CycleGAN.train_step, training.CycleGAN.set_learning_rate
+
+    def train_step(self, real_x, real_y, impl="fused"):
+        values = step(self, real_x, real_y, impl)
+        if average is not None:
+            average.update()
+        return values
+
+    def set_learning_rate(self, epoch):
+        lr = set_rate(self, epoch)
+        for name in ("discriminator_x", "discriminator_y"):
+            self.optimizers[name].learning_rate.assign(lr * discriminator_lr_factor)
+        return lr
+
+    training.CycleGAN.train_step = train_step
+    training.CycleGAN.set_learning_rate = set_learning_rate
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out")
     parser.add_argument("--full-res-skip", type=int, default=0, metavar="HEAD")
     parser.add_argument("--discriminator-layers", type=int, choices=(2, 3), default=3)
+    parser.add_argument("--ema", type=float, default=0.0, metavar="DECAY")
+    parser.add_argument("--discriminator-lr-factor", type=float, default=1.0, metavar="F")
     parser.add_argument("fields", nargs="*", metavar="FIELD=VALUE")
     args = parser.parse_intermixed_args(argv)
-    demo = PROFILES["demo"]
     fields = dict(arg.split("=", 1) for arg in args.fields)
-    config = demo.replace(
-        output_dir=args.out, **{k: type(getattr(demo, k))(v) for k, v in fields.items()}
-    )
+    config = get_config("demo", {**fields, "output_dir": args.out}, env={})
     keras.utils.set_random_seed(config.seed)
     models = m.build_models(config)
     if args.full_res_skip:
@@ -85,14 +135,24 @@ def main(argv: list[str] | None = None) -> None:
             models[name] = two_level_patchgan(config.discriminator_filters, name)
     print("generator parameters:", m.count_params(models["generator_g"]))
     print("discriminator parameters:", m.count_params(models["discriminator_x"]))
+    generators = [models["generator_g"], models["generator_f"]]
+    average = WeightAverage(generators, args.ema) if args.ema else None
+    patch_training(average, args.discriminator_lr_factor)
     domains = load_domains(config)
     start = time.perf_counter()
-    train(config, domains, models=models, progress=False)
+    training.train(config, domains, models=models, progress=False)
     print(f"training: {(time.perf_counter() - start) / 60:.1f} min")
-    result = evaluation.evaluate(models["generator_g"], models["generator_f"], domains)
+    result = evaluation.evaluate(*generators, domains)
     print(evaluation.format_table(result))
     with open(f"{args.out}/evaluation.json", "w") as f:
         json.dump(result, f, indent=2)
+    if average is not None:
+        average.swap()
+        result = evaluation.evaluate(*generators, domains)
+        print(f"\nthe generators' weights averaged with decay {args.ema}:")
+        print(evaluation.format_table(result))
+        with open(f"{args.out}/evaluation_ema.json", "w") as f:
+            json.dump(result, f, indent=2)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,76 @@
+"""Where does A -> B's silhouette grow? The area a run's zebras gain, by distance from the outline.
+
+For each paired toy scene (as ``cyclegan-lesson evaluate``), the pixels the translated
+animal gained are binned by their (chessboard) distance from the input's animal: 1 px (the
+``silhouette_halo`` of ``evaluate``), 2 px, 3 px, and 4 px or more (stray marks). Each bin is a
+share of the input animal's area, averaged over the scenes. With the share lost L and the
+share gained A, the IoU is about (1 - L) / (1 + A); the last column is the IoU the run would
+score with every pixel gained beyond 2 px removed (a perfectly clean background).
+
+    python tools/silhouette_gain.py RUN[@STEP] [RUN[@STEP] ...]
+
+``@STEP`` picks the checkpoint ``RUN/checkpoints/ckpt-STEP`` instead of the newest. The last
+row is the perfect translation (each scene rendered striped), for scale.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from cyclegan_lesson import evaluation, toy
+from cyclegan_lesson.data import normalize, to_uint8
+from cyclegan_lesson.inference import load_run
+
+DISTANCES = ("1 px", "2 px", "3 px", ">= 4 px")
+
+
+def gained_by_distance(inputs, outputs, backgrounds) -> tuple[np.ndarray, float]:
+    """(4,) shares of the input silhouettes' area gained at 1, 2, 3 and >= 4 px from them,
+    and the mean IoU with the pixels gained beyond 2 px left out."""
+    shares, near_ious = np.zeros(len(DISTANCES)), []
+    for x, y, empty in zip(inputs, outputs, backgrounds, strict=True):
+        before, after = evaluation.silhouette(x, empty), evaluation.silhouette(y, empty)
+        gained = after & ~before
+        rings = [before] + [evaluation._grow(before, d) for d in (1, 2, 3)]
+        counts = [(gained & rings[d] & ~rings[d - 1]).sum() for d in (1, 2, 3)]
+        counts.append((gained & ~rings[3]).sum())
+        shares += np.array(counts) / max(int(before.sum()), 1)
+        near_ious.append(evaluation.iou(before, after & rings[2]))
+    return shares / len(inputs), float(np.mean(near_ious))
+
+
+def main(argv: list[str]) -> None:
+    if not argv:
+        sys.exit(__doc__)
+    header = f"{'run':44s} {'IoU':>6s} {'lost':>6s} " + " ".join(f"{d:>8s}" for d in DISTANCES)
+    header += "  IoU within 2 px"
+    print(header)
+    print("-" * len(header))
+    scenes = {}
+    for spec in argv:
+        run, _, step = spec.partition("@")
+        loaded = load_run(run, f"{run}/checkpoints/ckpt-{step}" if step else None)
+        size, seed = loaded.config.image_size, loaded.config.seed
+        if (size, seed) not in scenes:
+            scenes[size, seed] = toy.make_paired(size, seed, background=True)
+        a, b, masks, empty = scenes[size, seed]
+        out = to_uint8(evaluation._run(loaded.generator_g, normalize(a).numpy()))
+        row(spec, a, out, masks, empty)
+    for (size, seed), (a, b, masks, empty) in scenes.items():
+        row(f"perfect translation ({size} px, seed {seed})", a, b, masks, empty)
+
+
+def row(name, a, out, masks, empty) -> None:
+    metrics = evaluation.paired_metrics(a, out, masks, empty, "striped")
+    shares, near_iou = gained_by_distance(a, out, empty)
+    print(
+        f"{name:44s} {metrics['silhouette_iou']:6.3f} {metrics['silhouette_lost']:6.3f} "
+        + " ".join(f"{s:8.3f}" for s in shares)
+        + f"  {near_iou:15.3f}"
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
