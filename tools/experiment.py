@@ -95,13 +95,13 @@ class WeightAverage:
 
 
 def patch_training(average: WeightAverage | None, discriminator_lr_factor: float) -> None:
-    """Hook the averaging and the discriminators' learning rate into the package's loop."""
+    """Hook the averaging and the discriminators' learning rate into the package's loop
+    (only what is asked for: without either, the loop is the package's own)."""
     step, set_rate = training.CycleGAN.train_step, training.CycleGAN.set_learning_rate
 
     def train_step(self, real_x, real_y, impl="fused"):
         values = step(self, real_x, real_y, impl)
-        if average is not None:
-            average.update()
+        average.update()
         return values
 
     def set_learning_rate(self, epoch):
@@ -110,8 +110,10 @@ def patch_training(average: WeightAverage | None, discriminator_lr_factor: float
             self.optimizers[name].learning_rate.assign(lr * discriminator_lr_factor)
         return lr
 
-    training.CycleGAN.train_step = train_step
-    training.CycleGAN.set_learning_rate = set_learning_rate
+    if average is not None:
+        training.CycleGAN.train_step = train_step
+    if discriminator_lr_factor != 1.0:
+        training.CycleGAN.set_learning_rate = set_learning_rate
 
 
 def main(argv: list[str] | None = None) -> None:
