@@ -34,3 +34,22 @@ def test_silhouette_gain_bins_by_hand():
     np.testing.assert_allclose(shares, np.array([3, 2, 1, 3]) / 16)
     # without the pixels beyond 2 px: 12 shared of 16 + 3 + 2
     assert near_iou == pytest.approx(12 / 21)
+
+
+def test_supervised_outline_trains_on_train_scenes_rendered_both_ways():
+    from cyclegan_lesson import models, toy
+
+    sup = _load("supervised_outline")
+    a, b = sup.train_pairs(32, 0, 4)
+    # trainA's scenes (never the paired test scenes) plain, and the same scenes striped
+    np.testing.assert_array_equal(a, toy.make_split("trainA", 32, 0, 4))
+    for i in range(4):
+        scene = toy.sample_scene(toy._rng(0, "trainA", i))
+        striped, mask = toy.render(scene, "striped", 32)
+        np.testing.assert_array_equal(b[i], striped)
+        assert np.abs(a[i][mask].astype(int) - b[i][mask]).mean() > 20
+
+    generator = models.unet_generator(3, "instancenorm", 32, 8, dropout_layers=0)
+    losses = sup.train_supervised(generator, a, b, 40, 2, 2e-3, 0.5, decay_steps=10)
+    assert len(losses) == 40
+    assert np.mean(losses[-5:]) < 0.5 * losses[0]
