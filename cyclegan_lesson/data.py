@@ -379,10 +379,21 @@ class Domains:
 def load_domains(config: Config) -> Domains:
     """Load ``config.dataset`` and build the training and test pipelines (see module doc)."""
     raw, counts = raw_source(config)
-    return Domains(
+    return build_domains(raw, counts, config)
+
+
+def build_domains(raw: dict[str, tf.data.Dataset], counts: dict[str, int], config: Config):
+    """:class:`Domains` over the splits that :func:`raw_source` returns, caches filled."""
+    domains = Domains(
         cached_train={d: cache_for_training(raw["train" + d], config) for d in "AB"},
         test_a=test_pipeline(raw["testA"], config),
         test_b=test_pipeline(raw["testB"], config),
         counts=counts,
         config=config,
     )
+    # Fill every cache now (the first epoch would, anyway). An iterator that stops before the
+    # end of a cache being written (a peek at one batch, an epoch capped by steps_per_epoch)
+    # throws the partial cache away, with a warning that blames the user's pipeline.
+    for ds in [*domains.cached_train.values(), domains.test_a, domains.test_b]:
+        ds.reduce(np.int64(0), lambda n, _: n + 1)
+    return domains

@@ -61,6 +61,41 @@ def test_training_images_are_decoded_and_resized_once():
     assert len(calls) == counts["trainA"]
 
 
+def test_load_domains_fills_every_cache_so_a_peek_never_reprocesses(monkeypatch):
+    calls = []
+
+    def count(image):
+        calls.append(1)
+        return image
+
+    raw_source = data.raw_source
+
+    def counted_source(config):
+        raw, counts = raw_source(config)
+        counted = {
+            split: ds.map(
+                lambda im: tf.ensure_shape(
+                    tf.numpy_function(count, [im], tf.uint8), [None, None, 3]
+                )
+            )
+            for split, ds in raw.items()
+        }
+        return counted, counts
+
+    monkeypatch.setattr(data, "raw_source", counted_source)
+    config = TINY.replace(toy_train_size=12, batch_size=2, steps_per_epoch=2)
+    domains = load_domains(config)
+    assert len(calls) == sum(domains.counts.values()) == 12 + 12 + 120 + 140
+    # peeks and epochs capped at 2 of 6 batches used to stop a cache half-written, drop it
+    # (with TensorFlow's warning) and process the images again next time
+    next(iter(domains.test_a))
+    next(iter(domains.train("A", 0)))
+    for _ in range(2):
+        assert len(_epoch(domains)) == 2
+    assert len(list(domains.test_b)) == 70
+    assert len(calls) == 12 + 12 + 120 + 140
+
+
 def test_test_split_has_no_jitter():
     domains = load_domains(TINY)
     one = [t.numpy() for t in domains.test_a.take(3)]
