@@ -144,6 +144,11 @@ def _stack(ds: tf.data.Dataset) -> np.ndarray:
     return np.concatenate([batch.numpy() for batch in ds])
 
 
+def translate_images(generator, images: np.ndarray) -> np.ndarray:
+    """(N, H, W, 3) uint8 images -> the generator's (N, H, W, 3) uint8 translations."""
+    return to_uint8(_run(generator, normalize(images).numpy()))
+
+
 def _run(model, images: np.ndarray, batch: int = 32) -> np.ndarray:
     return np.concatenate(
         [
@@ -248,8 +253,7 @@ def evaluate(
         result["kid"] = KID_SKIPPED
     if config.dataset == "toy":
         a, b, masks, empty = toy.make_paired(config.image_size, config.seed, background=True)
-        out_b = to_uint8(_run(generator_g, normalize(a).numpy()))
-        out_a = to_uint8(_run(generator_f, normalize(b).numpy()))
+        out_b, out_a = translate_images(generator_g, a), translate_images(generator_f, b)
         result["paired"] = {
             "scenes": len(a),
             "a2b": paired_metrics(a, out_b, masks, empty, "striped"),

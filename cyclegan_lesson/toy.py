@@ -200,20 +200,26 @@ def make_split(
 
 
 def make_paired(
-    size: int = DEFAULT_SIZE, seed: int = 0, count: int = PAIRED_SIZE, background: bool = False
+    size: int = DEFAULT_SIZE,
+    seed: int = 0,
+    count: int = PAIRED_SIZE,
+    background: bool = False,
+    split: str = "paired",
 ):
     """Paired scenes for evaluation: the same scene rendered plain (A) and striped (B).
 
     Returns ``(images_a, images_b, masks)`` with shapes (count, size, size, 3) uint8,
     (count, size, size, 3) uint8 and (count, size, size) bool; with ``background=True`` also
-    the empty backgrounds, (count, size, size, 3) uint8, as a fourth item.
+    the empty backgrounds, (count, size, size, 3) uint8, as a fourth item. ``split`` picks
+    the scenes: the evaluation's own (``"paired"``), or another split's (``"trainA"``: the
+    train scenes of domain A, also rendered striped).
     """
     a = np.empty((count, size, size, 3), np.uint8)
     b = np.empty_like(a)
     empty = np.empty_like(a)
     masks = np.empty((count, size, size), bool)
     for i in range(count):
-        scene = sample_scene(_rng(seed, "paired", i))
+        scene = sample_scene(_rng(seed, split, i))
         a[i], masks[i] = render(scene, "plain", size)
         b[i] = render(scene, "striped", size)[0]
         if background:

@@ -20,7 +20,6 @@ import sys
 import numpy as np
 
 from cyclegan_lesson import evaluation, toy
-from cyclegan_lesson.data import normalize, to_uint8
 from cyclegan_lesson.inference import load_run
 
 DISTANCES = ("1 px", "2 px", "3 px", ">= 4 px")
@@ -44,10 +43,7 @@ def gained_by_distance(inputs, outputs, backgrounds) -> tuple[np.ndarray, float]
 def main(argv: list[str]) -> None:
     if not argv:
         sys.exit(__doc__)
-    header = f"{'run':44s} {'IoU':>6s} {'lost':>6s} " + " ".join(f"{d:>8s}" for d in DISTANCES)
-    header += "  IoU within 2 px"
-    print(header)
-    print("-" * len(header))
+    print_header()
     scenes = {}
     for spec in argv:
         run, _, step = spec.partition("@")
@@ -56,10 +52,18 @@ def main(argv: list[str]) -> None:
         if (size, seed) not in scenes:
             scenes[size, seed] = toy.make_paired(size, seed, background=True)
         a, b, masks, empty = scenes[size, seed]
-        out = to_uint8(evaluation._run(loaded.generator_g, normalize(a).numpy()))
+        out = evaluation.translate_images(loaded.generator_g, a)
         row(spec, a, out, masks, empty)
     for (size, seed), (a, b, masks, empty) in scenes.items():
         row(f"perfect translation ({size} px, seed {seed})", a, b, masks, empty)
+
+
+def print_header() -> None:
+    """The column names of :func:`row`."""
+    header = f"{'run':44s} {'IoU':>6s} {'lost':>6s} " + " ".join(f"{d:>8s}" for d in DISTANCES)
+    header += "  IoU within 2 px"
+    print(header)
+    print("-" * len(header))
 
 
 def row(name, a, out, masks, empty) -> None:

@@ -29,18 +29,13 @@ import tensorflow as tf
 from cyclegan_lesson import models as m
 from cyclegan_lesson import toy, training
 from cyclegan_lesson.config import get_config
-from cyclegan_lesson.data import normalize, to_uint8
-from cyclegan_lesson.evaluation import _run
+from cyclegan_lesson.data import normalize
+from cyclegan_lesson.evaluation import translate_images
 
 
 def train_pairs(size: int, seed: int, count: int) -> tuple[np.ndarray, np.ndarray]:
     """(count, size, size, 3) uint8 twice: trainA's scenes plain, and the same scenes striped."""
-    a = np.empty((count, size, size, 3), np.uint8)
-    b = np.empty_like(a)
-    for i in range(count):
-        scene = toy.sample_scene(toy._rng(seed, "trainA", i))
-        a[i] = toy.render(scene, "plain", size)[0]
-        b[i] = toy.render(scene, "striped", size)[0]
+    a, b, _ = toy.make_paired(size, seed, count, split="trainA")
     return a, b
 
 
@@ -117,12 +112,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{steps} supervised steps in {minutes:.1f} min; loss of the last 100: ", end="")
     print(f"{np.mean(losses[-100:]):.3f}")
 
-    from silhouette_gain import DISTANCES, row
+    from silhouette_gain import print_header, row
 
     test_a, test_b, masks, empty = toy.make_paired(config.image_size, config.seed, background=True)
-    out = to_uint8(_run(generator, normalize(test_a).numpy()))
-    header = f"{'run':44s} {'IoU':>6s} {'lost':>6s} " + " ".join(f"{d:>8s}" for d in DISTANCES)
-    print(header + "  IoU within 2 px")
+    out = translate_images(generator, test_a)
+    print_header()
     name = "supervised G" + (f", full-res skip {args.full_res_skip}" if args.full_res_skip else "")
     row(name, test_a, out, masks, empty)
     row("perfect translation", test_a, test_b, masks, empty)
