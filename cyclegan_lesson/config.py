@@ -45,6 +45,7 @@ class Config:
     loss: str = "bce"
     lambda_cycle: float = 10.0
     lambda_identity: float = 0.5  # times lambda_cycle, as the seed's LAMBDA * 0.5
+    cycle_noise: float = 0.0  # std of noise on each translation before it is translated back
     # optimisation
     epochs: int = 40
     steps_per_epoch: int | None = None  # cap on steps per epoch; None = the whole epoch
@@ -86,6 +87,8 @@ class Config:
             problems.append(f"decay_epochs must be between 0 and epochs ({self.epochs})")
         if self.pool_size < 0:
             problems.append(f"pool_size must be 0 or more, got {self.pool_size}")
+        if self.cycle_noise < 0:
+            problems.append(f"cycle_noise must be 0 or more, got {self.cycle_noise}")
         if problems:
             raise ValueError("Invalid configuration: " + "; ".join(problems))
 

@@ -267,6 +267,7 @@ class CycleGAN(tf.Module):
             self.pool_x = ImagePool(config.pool_size, shape, config.seed + 11)
             self.pool_y = ImagePool(config.pool_size, shape, config.seed + 12)
             self.loss_scale = LossScale(config.precision == "mixed_float16")
+            self.noise_rng = tf.random.Generator.from_seed(config.seed + 13)
         self._compiled = {}
 
     # ----------------------------------------------------------------------------- the losses
@@ -304,6 +305,18 @@ class CycleGAN(tf.Module):
             "disc_y": losses.discriminator_loss(disc_real_y, pooled_y, kind),
         }
 
+    def _cycle_noise(self, real_x, real_y):
+        """Noise for the translations on their way back through the cycle: Gaussian with std
+        ``cycle_noise`` (zeros when 0), drawn for X then Y in both steps. Noise there makes
+        hiding the input in faint patterns, to pass the cycle loss, harder (Chu et al. 2017;
+        Bashkirova et al. 2019)."""
+        if not self.config.cycle_noise:
+            return tf.zeros_like(real_x), tf.zeros_like(real_y)
+        draw = lambda like: tf.cast(  # noqa: E731
+            self.noise_rng.normal(tf.shape(like), stddev=self.config.cycle_noise), like.dtype
+        )
+        return draw(real_x), draw(real_y)
+
     def _variables(self, *names):
         return [v for n in names for v in self.models[n].trainable_variables]
 
@@ -314,13 +327,14 @@ class CycleGAN(tf.Module):
         gradient call per model. Returns ({model name: gradients}, {loss name: value})."""
         G, F = self.generator_g, self.generator_f
         D_X, D_Y = self.discriminator_x, self.discriminator_y
+        noise_x, noise_y = self._cycle_noise(real_x, real_y)
         with tf.GradientTape(persistent=True) as tape:
             # G translates X -> Y, F translates Y -> X.
             fake_y = G(real_x, training=True)
-            cycled_x = F(fake_y, training=True)
+            cycled_x = F(fake_y + noise_y, training=True)
 
             fake_x = F(real_y, training=True)
-            cycled_y = G(fake_x, training=True)
+            cycled_y = G(fake_x + noise_x, training=True)
 
             # same_x and same_y are for the identity loss.
             same_x = F(real_x, training=True)
@@ -358,14 +372,15 @@ class CycleGAN(tf.Module):
         G, F = self.generator_g, self.generator_f
         D_X, D_Y = self.discriminator_x, self.discriminator_y
         n = tf.shape(real_x)[0]
+        noise_x, noise_y = self._cycle_noise(real_x, real_y)
         with tf.GradientTape(persistent=True) as tape:
             # F's first call needs nothing from G, so G can take all three of its images
             # (real_x, real_y, fake_x) in one call: three generator calls instead of six.
             fake_x, same_x = tf.split(F(tf.concat([real_y, real_x], 0), training=True), 2)
             fake_y, same_y, cycled_y = tf.split(
-                G(tf.concat([real_x, real_y, fake_x], 0), training=True), 3
+                G(tf.concat([real_x, real_y, fake_x + noise_x], 0), training=True), 3
             )
-            cycled_x = F(fake_y, training=True)
+            cycled_x = F(fake_y + noise_y, training=True)
 
             if self.config.pool_size:
                 disc_fake_x = D_X(fake_x, training=True)
@@ -489,6 +504,7 @@ class CycleGAN(tf.Module):
             pool_x=self.pool_x,
             pool_y=self.pool_y,
             loss_scale=self.loss_scale,
+            noise_rng=self.noise_rng,
         )
 
 

@@ -53,3 +53,36 @@ def test_supervised_outline_trains_on_train_scenes_rendered_both_ways():
     losses = sup.train_supervised(generator, a, b, 40, 2, 2e-3, 0.5, decay_steps=10)
     assert len(losses) == 40
     assert np.mean(losses[-5:]) < 0.5 * losses[0]
+
+
+def test_hidden_colour_scores_by_hand():
+    hidden = _load("hidden_colour")
+    rng = np.random.default_rng(0)
+    colours = rng.uniform(50, 200, (20, 3))
+    # a linear image of the colours is fully explained, a constant one not at all
+    assert hidden.explained(0.5 * colours + 7, colours) == pytest.approx(1.0)
+    assert hidden.explained(np.ones_like(colours), colours) == pytest.approx(0.0)
+    noisy = colours + rng.normal(0, 30, colours.shape)
+    assert 0.1 < hidden.explained(noisy, colours) < 0.9
+    # a 6x6 square: interior keeps the 2x2 centre, the band is 2 px either side of the edge
+    mask = np.zeros((1, 12, 12), bool)
+    mask[0, 3:9, 3:9] = True
+    assert hidden.interior(mask)[0].sum() == 4 and hidden.interior(mask)[0, 5:7, 5:7].all()
+    band = hidden.edge_band(mask)[0]
+    assert band.sum() == 10 * 10 - 2 * 2 and not band[5, 5] and band[1, 1] and not band[0, 0]
+    # mean colours inside a region
+    images = np.zeros((1, 12, 12, 3), np.uint8)
+    images[0, 5:7, 5:7] = (10, 20, 30)
+    np.testing.assert_allclose(hidden.mean_colours(images, hidden.interior(mask)), [[10, 20, 30]])
+
+
+def test_drawn_mask_iou_at_each_threshold_by_hand():
+    gain = _load("silhouette_gain")
+    empty = np.zeros((1, 8, 8, 3), np.uint8)
+    mask = np.zeros((1, 8, 8), bool)
+    mask[0, 2:6, 2:6] = True  # 16 px
+    out = empty.copy()
+    out[0, 2:6, 2:6] = 255  # the animal, clearly
+    out[0, 2:6, 6] = 60  # a faint rim of 4 px: 0.235 above the background
+    ious = gain.drawn_mask_ious(out, mask, empty, thresholds=(0.15, 0.3))
+    assert ious == pytest.approx([16 / 20, 1.0])

@@ -38,14 +38,18 @@ def _relative_error(a, b):
     return np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-30)
 
 
-@pytest.mark.parametrize("loss, batch", [("bce", 1), ("lsgan", 2)])
-def test_fused_step_gradients_equal_the_tutorial_step(loss, batch):
-    config = TINY.replace(loss=loss, batch_size=batch)
+@pytest.mark.parametrize(
+    "loss, batch, noise", [("bce", 1, 0.0), ("lsgan", 2, 0.0), ("lsgan", 2, 0.3)]
+)
+def test_fused_step_gradients_equal_the_tutorial_step(loss, batch, noise):
+    config = TINY.replace(loss=loss, batch_size=batch, cycle_noise=noise)
     gan = CycleGAN(config, models=no_dropout_models())
     rng = np.random.default_rng(0)
     x = tf.constant(rng.uniform(-1, 1, (batch, 32, 32, 3)), tf.float32)
     y = tf.constant(rng.uniform(-1, 1, (batch, 32, 32, 3)), tf.float32)
+    state = gan.noise_rng.state.numpy()
     ref_grads, ref_values = gan.tutorial_gradients(x, y)
+    gan.noise_rng.reset(state)  # both steps draw the same cycle noise
     grads, values = gan.fused_gradients(x, y)
     for name in training.MODEL_NAMES:
         assert len(grads[name]) == len(ref_grads[name]) > 0
@@ -70,6 +74,31 @@ def test_fused_step_gradients_equal_the_tutorial_step(loss, batch):
             assert _relative_error(g, r) <= 1e-4, (name, v.path)
     for key, value in ref_values.items():
         assert float(values[key]) == pytest.approx(float(value), rel=1e-5), key
+
+
+def test_cycle_noise_changes_only_the_cycle_term():
+    rng = np.random.default_rng(1)
+    x = tf.constant(rng.uniform(-1, 1, (2, 32, 32, 3)), tf.float32)
+    y = tf.constant(rng.uniform(-1, 1, (2, 32, 32, 3)), tf.float32)
+    clean = CycleGAN(TINY.replace(loss="lsgan"), models=no_dropout_models())
+    noisy = CycleGAN(TINY.replace(loss="lsgan", cycle_noise=0.5), models=no_dropout_models())
+    _, a = clean.fused_gradients(x, y)
+    _, b = noisy.fused_gradients(x, y)
+    for key in ("gen_g", "gen_f", "identity_g", "identity_f", "disc_x", "disc_y"):
+        assert float(a[key]) == float(b[key]), key
+    assert float(b["cycle"]) != pytest.approx(float(a["cycle"]), rel=1e-3)
+    # the noise is what moves it: the cycle loss with the same noise added by hand
+    noisy.noise_rng.reset_from_seed(TINY.seed + 13)
+    noise_x = noisy.noise_rng.normal(x.shape, stddev=0.5)
+    noise_y = noisy.noise_rng.normal(y.shape, stddev=0.5)
+    G, F = noisy.generator_g, noisy.generator_f
+    cycled_x = F(G(x, training=True) + noise_y, training=True)
+    cycled_y = G(F(y, training=True) + noise_x, training=True)
+    by_hand = 10.0 * (np.mean(np.abs(x - cycled_x)) + np.mean(np.abs(y - cycled_y)))
+    assert float(b["cycle"]) == pytest.approx(by_hand, rel=1e-5)
+    # and it is drawn anew each step
+    _, c = noisy.fused_gradients(x, y)
+    assert float(c["cycle"]) != float(b["cycle"])
 
 
 def test_fused_adam_matches_keras_adam():
@@ -158,7 +187,9 @@ def _optimizer_state(gan):
 
 
 def test_interrupt_saves_and_resume_continues_exactly(tmp_path):
-    config = TINY.replace(output_dir=str(tmp_path / "run"), epochs=2, decay_epochs=1)
+    config = TINY.replace(
+        output_dir=str(tmp_path / "run"), epochs=2, decay_epochs=1, cycle_noise=0.1
+    )
     stopped = train(config, progress=False, max_steps=6, models=no_dropout_models())
     assert stopped.interrupted and stopped.checkpoint.endswith("ckpt-6")
     # a fresh object restored from the checkpoint holds exactly what was saved

@@ -7,6 +7,9 @@
   concatenated, and a 3x3 conv with tanh makes the output.
 * ``--discriminator-layers 2``: the PatchGAN with one stride-2 level fewer (``n_layers_D=2``
   in the paper's code): each logit judges a 34x34 patch instead of 70x70.
+* ``--discriminator-first FILTERS``: the PatchGAN's first conv, the only one that sees
+  single pixels, gets FILTERS filters (the rest keep the demo's): can a discriminator that
+  sees fine detail better, without growing everywhere, tell G's blurred outlines apart?
 * ``--ema DECAY``: also keep an exponential moving average of both generators' weights
   (updated after every step, with the usual warm-up ``min(DECAY, (1 + t) / (10 + t))``) and
   evaluate the averaged generators too.
@@ -17,7 +20,7 @@ Everything else is the demo profile (FIELD=VALUE overrides a field); the run is 
 like ``cyclegan-lesson evaluate`` and the table printed.
 
     python tools/experiment.py OUT_DIR [--full-res-skip 16] [--discriminator-layers 2]
-        [--ema 0.999] [--discriminator-lr-factor 0.5] [FIELD=VALUE ...]
+        [--discriminator-first 64] [--ema 0.999] [--discriminator-lr-factor 0.5] [FIELD=VALUE ...]
 
 Results (README, "What we tried"): the full-resolution skip (16) sharpened B -> A (IoU 0.868)
 but A -> B put stray marks in the grass (IoU 0.579); the 34x34 PatchGAN gave 0.735 / 0.856,
@@ -56,6 +59,21 @@ def full_res_unet(config, head: int, name: str) -> keras.Model:
         3, 3, padding="same", kernel_initializer=m._init(), activation="tanh", dtype="float32"
     )(x)
     return keras.Model(base.input, x, name=name)
+
+
+def wide_first_patchgan(first: int, f: int, name: str) -> keras.Model:
+    """The tutorial's PatchGAN with ``first`` filters in its first (full-resolution) conv
+    instead of ``f``; the rest as with ``f``."""
+    inputs = layers.Input(shape=[None, None, 3])
+    x = m.downsample(first, 4, "instancenorm", apply_norm=False)(inputs)
+    x = m.downsample(2 * f, 4, "instancenorm")(x)
+    x = m.downsample(4 * f, 4, "instancenorm")(x)
+    x = layers.ZeroPadding2D()(x)
+    x = layers.Conv2D(8 * f, 4, strides=1, kernel_initializer=m._init(), use_bias=False)(x)
+    x = layers.LeakyReLU(negative_slope=0.3)(m.InstanceNormalization()(x))
+    x = layers.ZeroPadding2D()(x)
+    x = layers.Conv2D(1, 4, strides=1, kernel_initializer=m._init(), dtype="float32")(x)
+    return keras.Model(inputs, x, name=name)
 
 
 def two_level_patchgan(f: int, name: str) -> keras.Model:
@@ -121,6 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("out")
     parser.add_argument("--full-res-skip", type=int, default=0, metavar="HEAD")
     parser.add_argument("--discriminator-layers", type=int, choices=(2, 3), default=3)
+    parser.add_argument("--discriminator-first", type=int, default=0, metavar="FILTERS")
     parser.add_argument("--ema", type=float, default=0.0, metavar="DECAY")
     parser.add_argument("--discriminator-lr-factor", type=float, default=1.0, metavar="F")
     parser.add_argument("fields", nargs="*", metavar="FIELD=VALUE")
@@ -135,6 +154,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.discriminator_layers == 2:
         for name in ("discriminator_x", "discriminator_y"):
             models[name] = two_level_patchgan(config.discriminator_filters, name)
+    if args.discriminator_first:
+        for name in ("discriminator_x", "discriminator_y"):
+            models[name] = wide_first_patchgan(
+                args.discriminator_first, config.discriminator_filters, name
+            )
     print("generator parameters:", m.count_params(models["generator_g"]))
     print("discriminator parameters:", m.count_params(models["discriminator_x"]))
     generators = [models["generator_g"], models["generator_f"]]

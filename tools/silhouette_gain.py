@@ -11,6 +11,11 @@ score with every pixel gained beyond 2 px removed (a perfectly clean background)
 
 ``@STEP`` picks the checkpoint ``RUN/checkpoints/ckpt-STEP`` instead of the newest. The last
 row is the perfect translation (each scene rendered striped), for scale.
+
+``--drawn-mask`` prints a second table: each output's silhouette (found as ``evaluate`` does,
+at several thresholds) against the animal's mask as drawn -- is the low IoU the metric's
+doing (the input's own silhouette, found with the same threshold, is brown on green, a weaker
+contrast than black and white on green) or the zebras'?
 """
 
 from __future__ import annotations
@@ -40,11 +45,29 @@ def gained_by_distance(inputs, outputs, backgrounds) -> tuple[np.ndarray, float]
     return shares / len(inputs), float(np.mean(near_ious))
 
 
+THRESHOLDS = (0.15, 0.2, 0.25, 0.3)
+
+
+def drawn_mask_ious(outputs, masks, backgrounds, thresholds=THRESHOLDS) -> list[float]:
+    """Mean IoU of the outputs' silhouettes, found at each threshold ([0, 1] units), with the
+    drawn (N, H, W) bool masks."""
+    ious = []
+    for t in thresholds:
+        scores = []
+        for y, mask, empty in zip(outputs, masks, backgrounds, strict=True):
+            diff = np.abs(y.astype(np.float32) - empty.astype(np.float32)) / 255.0
+            scores.append(evaluation.iou(mask, diff.max(axis=-1) > t))
+        ious.append(float(np.mean(scores)))
+    return ious
+
+
 def main(argv: list[str]) -> None:
+    drawn = "--drawn-mask" in argv
+    argv = [arg for arg in argv if arg != "--drawn-mask"]
     if not argv:
         sys.exit(__doc__)
     print_header()
-    scenes = {}
+    scenes, outputs = {}, []
     for spec in argv:
         run, _, step = spec.partition("@")
         loaded = load_run(run, f"{run}/checkpoints/ckpt-{step}" if step else None)
@@ -54,8 +77,17 @@ def main(argv: list[str]) -> None:
         a, b, masks, empty = scenes[size, seed]
         out = evaluation.translate_images(loaded.generator_g, a)
         row(spec, a, out, masks, empty)
+        outputs.append((spec, out, masks, empty))
     for (size, seed), (a, b, masks, empty) in scenes.items():
         row(f"perfect translation ({size} px, seed {seed})", a, b, masks, empty)
+        outputs.append((f"perfect translation ({size} px, seed {seed})", b, masks, empty))
+        outputs.append((f"no translation ({size} px, seed {seed})", a, masks, empty))
+    if drawn:
+        print("\nIoU with the drawn mask, the output's silhouette found at threshold:")
+        print(f"{'run':44s} " + " ".join(f"{t:>6.2f}" for t in THRESHOLDS))
+        for name, out, masks, empty in outputs:
+            ious = drawn_mask_ious(out, masks, empty)
+            print(f"{name:44s} " + " ".join(f"{v:6.3f}" for v in ious))
 
 
 def print_header() -> None:

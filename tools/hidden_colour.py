@@ -1,0 +1,92 @@
+"""Does G hide the horse's colour in its zebra? (CycleGAN's "steganography", Chu et al. 2017.)
+
+A zebra's coat is black and white, so translating a brown or tan horse to a zebra throws its
+colour away -- yet the cycle loss asks F(G(x)) to give the horse back, colour included. For
+each paired toy scene this compares the horse's coat colour (mean RGB inside the animal,
+2 px away from the outline) with the colour of:
+
+* ``F(G(x))``: the horse after the round trip. If F gets the colour back, G has written it
+  into its zebra in a form a person does not see;
+* ``F(y)``: the same scene's real zebra translated to a horse. Nothing in it tells F the
+  colour, so this is the score of a guess.
+
+Scores are the share of the colours' variance across scenes that a per-channel linear fit
+explains (R^2, mean over RGB; 0 = no better than one colour for all). The last column says
+where G writes: R^2 of the horse's colour from G(x)'s own mean colour in the band 2 px either
+side of the outline.
+
+    python tools/hidden_colour.py RUN[@STEP] [RUN[@STEP] ...]
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from cyclegan_lesson import evaluation, toy
+from cyclegan_lesson.inference import load_run
+
+
+def mean_colours(images: np.ndarray, regions: np.ndarray) -> np.ndarray:
+    """(N, H, W, 3) uint8 images, (N, H, W) bool regions -> (N, 3) mean colours in [0, 255]."""
+    return np.array(
+        [image[region].mean(axis=0) for image, region in zip(images, regions, strict=True)]
+    )
+
+
+def explained(predictors: np.ndarray, targets: np.ndarray) -> float:
+    """R^2 of a linear fit (with intercept) of each target channel on its own predictor
+    channel, averaged over channels. (N, C) arrays."""
+    scores = []
+    for k in range(targets.shape[1]):
+        design = np.c_[predictors[:, k], np.ones(len(predictors))]
+        coef, *_ = np.linalg.lstsq(design, targets[:, k], rcond=None)
+        residual = targets[:, k] - design @ coef
+        spread = targets[:, k] - targets[:, k].mean()
+        scores.append(1.0 - (residual @ residual) / max(spread @ spread, 1e-12))
+    return float(np.mean(scores))
+
+
+def interior(masks: np.ndarray, margin: int = 2) -> np.ndarray:
+    """The animal without the ``margin`` px next to its outline (N, H, W) bool."""
+    return np.array([m & ~evaluation._grow(~m, margin) for m in masks])
+
+
+def edge_band(masks: np.ndarray, margin: int = 2) -> np.ndarray:
+    """Pixels within ``margin`` px of the outline, on either side (N, H, W) bool."""
+    return np.array([evaluation._grow(m, margin) & evaluation._grow(~m, margin) for m in masks])
+
+
+def scores(generator_g, generator_f, a, b, masks) -> dict:
+    """The table's three R^2 for one run on paired scenes ``a`` (horses), ``b`` (zebras)."""
+    inside = interior(masks)
+    horse = mean_colours(a, inside)
+    fake_zebra = evaluation.translate_images(generator_g, a)
+    round_trip = evaluation.translate_images(generator_f, fake_zebra)
+    guess = evaluation.translate_images(generator_f, b)
+    return {
+        "round trip F(G(x))": explained(mean_colours(round_trip, inside), horse),
+        "guess F(y)": explained(mean_colours(guess, inside), horse),
+        "G(x) outline band": explained(mean_colours(fake_zebra, edge_band(masks)), horse),
+    }
+
+
+def main(argv: list[str]) -> None:
+    if not argv:
+        sys.exit(__doc__)
+    print("| run | R^2 round trip F(G(x)) | R^2 guess F(y) | R^2 from G(x)'s outline band |")
+    print("| --- | ---: | ---: | ---: |")
+    scenes = {}
+    for spec in argv:
+        run, _, step = spec.partition("@")
+        loaded = load_run(run, f"{run}/checkpoints/ckpt-{step}" if step else None)
+        key = (loaded.config.image_size, loaded.config.seed)
+        if key not in scenes:
+            scenes[key] = toy.make_paired(*key)
+        s = scores(loaded.generator_g, loaded.generator_f, *scenes[key])
+        print(f"| {spec} | " + " | ".join(f"{v:.2f}" for v in s.values()) + " |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
