@@ -86,3 +86,35 @@ def test_drawn_mask_iou_at_each_threshold_by_hand():
     out[0, 2:6, 6] = 60  # a faint rim of 4 px: 0.235 above the background
     ious = gain.drawn_mask_ious(out, mask, empty, thresholds=(0.15, 0.3))
     assert ious == pytest.approx([16 / 20, 1.0])
+
+
+def test_path_scores_of_identity_generators_are_perfect():
+    from cyclegan_lesson import toy
+
+    gain = _load("silhouette_gain")
+    a, b, masks, empty = toy.make_paired(32, 0, 3, background=True)
+    identity = lambda images, training=False: images  # noqa: E731
+    scores = gain.path_scores(identity, identity, a, b, masks, empty)
+    assert len(scores) == 3
+    for iou, halo in scores.values():
+        assert (iou, halo) == (pytest.approx(1.0), 0.0)
+    # a generator that paints everything white loses the silhouettes
+    white = lambda images, training=False: images * 0 + 1  # noqa: E731
+    for iou, _ in gain.path_scores(white, identity, a, b, masks, empty).values():
+        assert iou < 0.5
+
+
+def test_tint_gives_the_animal_a_hue_at_its_own_brightness():
+    hidden = _load("hidden_colour")
+    images = np.full((1, 4, 4, 3), 100, np.uint8)
+    images[0, 0, 0] = (200, 200, 200)
+    mask = np.zeros((1, 4, 4), bool)
+    mask[0, :2, :2] = True
+    colour = np.array([[150.0, 100.0, 50.0]])  # mean 100: hue factors 1.5, 1, 0.5
+    np.testing.assert_array_equal(hidden.tint(images, mask, colour, 0.0), images)
+    out = hidden.tint(images, mask, colour, 1.0)
+    np.testing.assert_array_equal(out[0, 0, 0], [255, 200, 100])  # 300 clipped to 255
+    np.testing.assert_array_equal(out[0, 0, 1], [150, 100, 50])
+    np.testing.assert_array_equal(out[0, 2:], images[0, 2:])  # outside the mask: untouched
+    half = hidden.tint(images, mask, colour, 0.5)
+    np.testing.assert_array_equal(half[0, 1, 1], [125, 100, 75])

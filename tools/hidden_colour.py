@@ -15,6 +15,10 @@ explains (R^2, mean over RGB; 0 = no better than one colour for all). The last c
 where G writes: R^2 of the horse's colour from G(x)'s own mean colour in the band 2 px either
 side of the outline.
 
+A second table asks whether D_Y could tell a zebra by such a tint: its mean output (LSGAN:
+1 = real) on the real zebras, on the same zebras given 15% of their horse's hue
+(:func:`tint`), and on G's zebras.
+
     python tools/hidden_colour.py RUN[@STEP] [RUN[@STEP] ...]
 """
 
@@ -25,6 +29,7 @@ import sys
 import numpy as np
 
 from cyclegan_lesson import evaluation, toy
+from cyclegan_lesson.data import normalize
 from cyclegan_lesson.inference import load_run
 
 
@@ -58,6 +63,33 @@ def edge_band(masks: np.ndarray, margin: int = 2) -> np.ndarray:
     return np.array([evaluation._grow(m, margin) & evaluation._grow(~m, margin) for m in masks])
 
 
+def tint(images: np.ndarray, masks: np.ndarray, colours: np.ndarray, strength: float):
+    """Give each image's animal ``strength`` of a colour's hue at its own brightness:
+    pixel -> (1 - strength) * pixel + strength * grey(pixel) * colour / mean(colour).
+    (N, H, W, 3) uint8, (N, H, W) bool, (N, 3) -> (N, H, W, 3) uint8."""
+    out = images.astype(np.float32)
+    for image, mask, colour in zip(out, masks, colours, strict=True):
+        pixels = image[mask]
+        grey = pixels.mean(axis=1, keepdims=True)
+        image[mask] = (1 - strength) * pixels + strength * grey * colour / colour.mean()
+    return np.clip(np.round(out), 0, 255).astype(np.uint8)
+
+
+def discriminator_scores(discriminator, generator_g, a, b, masks) -> dict:
+    """D's mean output on real zebras ``b``, on them tinted with their horse's colour, and
+    on G's zebras."""
+    horse = mean_colours(a, interior(masks))
+
+    def mean_output(images):
+        return float(np.mean(evaluation._run(discriminator, normalize(images).numpy())))
+
+    return {
+        "real zebras": mean_output(b),
+        "real zebras, tinted": mean_output(tint(b, masks, horse, 0.15)),
+        "G(x)": mean_output(evaluation.translate_images(generator_g, a)),
+    }
+
+
 def scores(generator_g, generator_f, a, b, masks) -> dict:
     """The table's three R^2 for one run on paired scenes ``a`` (horses), ``b`` (zebras)."""
     inside = interior(masks)
@@ -77,7 +109,7 @@ def main(argv: list[str]) -> None:
         sys.exit(__doc__)
     print("| run | R^2 round trip F(G(x)) | R^2 guess F(y) | R^2 from G(x)'s outline band |")
     print("| --- | ---: | ---: | ---: |")
-    scenes = {}
+    scenes, judged = {}, []
     for spec in argv:
         run, _, step = spec.partition("@")
         loaded = load_run(run, f"{run}/checkpoints/ckpt-{step}" if step else None)
@@ -86,6 +118,12 @@ def main(argv: list[str]) -> None:
             scenes[key] = toy.make_paired(*key)
         s = scores(loaded.generator_g, loaded.generator_f, *scenes[key])
         print(f"| {spec} | " + " | ".join(f"{v:.2f}" for v in s.values()) + " |")
+        d_y = loaded.models["discriminator_y"]
+        judged.append((spec, discriminator_scores(d_y, loaded.generator_g, *scenes[key])))
+    print("\n| run | D_Y on real zebras | on real zebras, tinted | on G(x) |")
+    print("| --- | ---: | ---: | ---: |")
+    for spec, d in judged:
+        print(f"| {spec} | " + " | ".join(f"{v:.3f}" for v in d.values()) + " |")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,12 @@ score with every pixel gained beyond 2 px removed (a perfectly clean background)
 ``@STEP`` picks the checkpoint ``RUN/checkpoints/ckpt-STEP`` instead of the newest. The last
 row is the perfect translation (each scene rendered striped), for scale.
 
+``--paths`` prints how sharp G is on each of its three kinds of input in training: horses
+(what ``evaluate`` scores; only the adversarial loss and the cycle through F reach these
+outputs), real zebras (the identity loss: an L1 target for G's own output) and F's fake
+horses (the cycle's way back: an L1 target too). Each is scored against its input's
+silhouette like ``evaluate``.
+
 ``--drawn-mask`` prints a second table: each output's silhouette (found as ``evaluate`` does,
 at several thresholds) against the animal's mask as drawn -- is the low IoU the metric's
 doing (the input's own silhouette, found with the same threshold, is brown on green, a weaker
@@ -61,13 +67,28 @@ def drawn_mask_ious(outputs, masks, backgrounds, thresholds=THRESHOLDS) -> list[
     return ious
 
 
+def path_scores(generator_g, generator_f, a, b, masks, empty) -> dict:
+    """(silhouette IoU, halo) of G on horses ``a``, on zebras ``b`` and on F(``b``)."""
+    translate = evaluation.translate_images
+    paths = {
+        "G(x), horses": (a, translate(generator_g, a)),
+        "G(y), zebras (identity loss)": (b, translate(generator_g, b)),
+        "G(F(y)), F's horses (cycle loss)": (b, translate(generator_g, translate(generator_f, b))),
+    }
+    scores = {}
+    for name, (inputs, outputs) in paths.items():
+        m = evaluation.paired_metrics(inputs, outputs, masks, empty, "striped")
+        scores[name] = (m["silhouette_iou"], m["silhouette_halo"])
+    return scores
+
+
 def main(argv: list[str]) -> None:
-    drawn = "--drawn-mask" in argv
-    argv = [arg for arg in argv if arg != "--drawn-mask"]
+    drawn, paths = "--drawn-mask" in argv, "--paths" in argv
+    argv = [arg for arg in argv if arg not in ("--drawn-mask", "--paths")]
     if not argv:
         sys.exit(__doc__)
     print_header()
-    scenes, outputs = {}, []
+    scenes, outputs, path_rows = {}, [], []
     for spec in argv:
         run, _, step = spec.partition("@")
         loaded = load_run(run, f"{run}/checkpoints/ckpt-{step}" if step else None)
@@ -78,10 +99,21 @@ def main(argv: list[str]) -> None:
         out = evaluation.translate_images(loaded.generator_g, a)
         row(spec, a, out, masks, empty)
         outputs.append((spec, out, masks, empty))
+        if paths:
+            path_rows.append(
+                (spec, path_scores(loaded.generator_g, loaded.generator_f, a, b, masks, empty))
+            )
     for (size, seed), (a, b, masks, empty) in scenes.items():
         row(f"perfect translation ({size} px, seed {seed})", a, b, masks, empty)
         outputs.append((f"perfect translation ({size} px, seed {seed})", b, masks, empty))
         outputs.append((f"no translation ({size} px, seed {seed})", a, masks, empty))
+    if paths:
+        print("\nG's silhouette IoU / halo by input:")
+        for spec, scores in path_rows:
+            print(
+                f"{spec:44s} "
+                + "  ".join(f"{k}: {v[0]:.3f} / {v[1]:.3f}" for k, v in scores.items())
+            )
     if drawn:
         print("\nIoU with the drawn mask, the output's silhouette found at threshold:")
         print(f"{'run':44s} " + " ".join(f"{t:>6.2f}" for t in THRESHOLDS))
