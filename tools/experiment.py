@@ -10,6 +10,10 @@
 * ``--discriminator-first FILTERS``: the PatchGAN's first conv, the only one that sees
   single pixels, gets FILTERS filters (the rest keep the demo's): can a discriminator that
   sees fine detail better, without growing everywhere, tell G's blurred outlines apart?
+* ``--discriminator-x-filters FILTERS``: D_X (which judges F's horses) gets FILTERS filters,
+  D_Y keeps the demo's. G learns pixel-exact outlines only where it has a target, as on F's
+  fake horses in the cycle (README); a D_X that leaves F less room to hide the stripes in
+  its horses might make those fakes, and so G's training, more like real horses.
 * ``--ema DECAY``: also keep an exponential moving average of both generators' weights
   (updated after every step, with the usual warm-up ``min(DECAY, (1 + t) / (10 + t))``) and
   evaluate the averaged generators too.
@@ -20,13 +24,16 @@ Everything else is the demo profile (FIELD=VALUE overrides a field); the run is 
 like ``cyclegan-lesson evaluate`` and the table printed.
 
     python tools/experiment.py OUT_DIR [--full-res-skip 16] [--discriminator-layers 2]
-        [--discriminator-first 64] [--ema 0.999] [--discriminator-lr-factor 0.5] [FIELD=VALUE ...]
+        [--discriminator-first 64] [--discriminator-x-filters 32] [--ema 0.999]
+        [--discriminator-lr-factor 0.5] [FIELD=VALUE ...]
 
 Results (README, "What we tried"): the full-resolution skip (16) sharpened B -> A (IoU 0.868)
 but A -> B put stray marks in the grass (IoU 0.579); the 34x34 PatchGAN gave 0.735 / 0.856,
 the demo's within the noise. So the package keeps the tutorial's models. Averaging the
 generators' weights (``--ema 0.999``) took the demo from 0.743 to 0.748 and the run with
-``--discriminator-lr-factor 0.5 learning_rate=4e-4`` from 0.703 to 0.739.
+``--discriminator-lr-factor 0.5 learning_rate=4e-4`` from 0.703 to 0.739. 64 filters in the
+PatchGAN's first conv (``--discriminator-first 64``) cut the halo a little (0.161 of the area
+against 0.171) but let G mark the grass: A -> B 0.567. A 32-filter D_X: 0.719 / 0.854.
 """
 
 from __future__ import annotations
@@ -140,6 +147,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--full-res-skip", type=int, default=0, metavar="HEAD")
     parser.add_argument("--discriminator-layers", type=int, choices=(2, 3), default=3)
     parser.add_argument("--discriminator-first", type=int, default=0, metavar="FILTERS")
+    parser.add_argument("--discriminator-x-filters", type=int, default=0, metavar="FILTERS")
     parser.add_argument("--ema", type=float, default=0.0, metavar="DECAY")
     parser.add_argument("--discriminator-lr-factor", type=float, default=1.0, metavar="F")
     parser.add_argument("fields", nargs="*", metavar="FIELD=VALUE")
@@ -159,6 +167,10 @@ def main(argv: list[str] | None = None) -> None:
             models[name] = wide_first_patchgan(
                 args.discriminator_first, config.discriminator_filters, name
             )
+    if args.discriminator_x_filters:
+        models["discriminator_x"] = m.patch_discriminator(
+            config.image_size, args.discriminator_x_filters, name="discriminator_x"
+        )
     print("generator parameters:", m.count_params(models["generator_g"]))
     print("discriminator parameters:", m.count_params(models["discriminator_x"]))
     generators = [models["generator_g"], models["generator_f"]]
