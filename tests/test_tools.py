@@ -118,3 +118,15 @@ def test_tint_gives_the_animal_a_hue_at_its_own_brightness():
     np.testing.assert_array_equal(out[0, 2:], images[0, 2:])  # outside the mask: untouched
     half = hidden.tint(images, mask, colour, 0.5)
     np.testing.assert_array_equal(half[0, 1, 1], [125, 100, 75])
+
+
+def test_rim_colours_by_hand():
+    gain = _load("silhouette_gain")
+    empty = np.full((1, 8, 8, 3), 120, np.uint8)  # mid-grey grass
+    before = empty.copy()
+    before[0, 2:6, 2:6] = 230
+    after = before.copy()
+    after[0, 2:6, 6] = 10  # a dark rim of 4 px, 1 px outside
+    after[0, 6, 2:4] = 250  # a light one of 2 px
+    after[0, 0, 0] = 10  # far away: not the rim
+    np.testing.assert_allclose(gain.rim_colours(before, after, empty), [4 / 6, 0, 2 / 6])

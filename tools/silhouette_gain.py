@@ -18,6 +18,9 @@ outputs), real zebras (the identity loss: an L1 target for G's own output) and F
 horses (the cycle's way back: an L1 target too). Each is scored against its input's
 silhouette like ``evaluate``.
 
+``--rim`` says what the 1-px halo is made of: the shares of its pixels that are dark (mean
+of RGB below 0.3), light (above 0.7) or in between, for each run and the perfect translation.
+
 ``--drawn-mask`` prints a second table: each output's silhouette (found as ``evaluate`` does,
 at several thresholds) against the animal's mask as drawn -- is the low IoU the metric's
 doing (the input's own silhouette, found with the same threshold, is brown on green, a weaker
@@ -67,6 +70,18 @@ def drawn_mask_ious(outputs, masks, backgrounds, thresholds=THRESHOLDS) -> list[
     return ious
 
 
+def rim_colours(inputs, outputs, backgrounds) -> np.ndarray:
+    """Shares (dark, mid, light) of the gained pixels 1 px outside the inputs' silhouettes,
+    by the mean of their RGB in [0, 1]: below 0.3, 0.3 to 0.7, above 0.7."""
+    counts = np.zeros(3)
+    for x, y, empty in zip(inputs, outputs, backgrounds, strict=True):
+        before, after = evaluation.silhouette(x, empty), evaluation.silhouette(y, empty)
+        rim = after & ~before & evaluation._grow(before, 1)
+        grey = y[rim].astype(np.float32).mean(axis=-1) / 255.0
+        counts += [(grey < 0.3).sum(), ((grey >= 0.3) & (grey <= 0.7)).sum(), (grey > 0.7).sum()]
+    return counts / max(counts.sum(), 1)
+
+
 def path_scores(generator_g, generator_f, a, b, masks, empty) -> dict:
     """(silhouette IoU, halo) of G on horses ``a``, on zebras ``b`` and on F(``b``)."""
     translate = evaluation.translate_images
@@ -83,8 +98,8 @@ def path_scores(generator_g, generator_f, a, b, masks, empty) -> dict:
 
 
 def main(argv: list[str]) -> None:
-    drawn, paths = "--drawn-mask" in argv, "--paths" in argv
-    argv = [arg for arg in argv if arg not in ("--drawn-mask", "--paths")]
+    drawn, paths, rim = "--drawn-mask" in argv, "--paths" in argv, "--rim" in argv
+    argv = [arg for arg in argv if arg not in ("--drawn-mask", "--paths", "--rim")]
     if not argv:
         sys.exit(__doc__)
     print_header()
@@ -98,15 +113,21 @@ def main(argv: list[str]) -> None:
         a, b, masks, empty = scenes[size, seed]
         out = evaluation.translate_images(loaded.generator_g, a)
         row(spec, a, out, masks, empty)
-        outputs.append((spec, out, masks, empty))
+        outputs.append((spec, a, out, masks, empty))
         if paths:
             path_rows.append(
                 (spec, path_scores(loaded.generator_g, loaded.generator_f, a, b, masks, empty))
             )
     for (size, seed), (a, b, masks, empty) in scenes.items():
         row(f"perfect translation ({size} px, seed {seed})", a, b, masks, empty)
-        outputs.append((f"perfect translation ({size} px, seed {seed})", b, masks, empty))
-        outputs.append((f"no translation ({size} px, seed {seed})", a, masks, empty))
+        outputs.append((f"perfect translation ({size} px, seed {seed})", a, b, masks, empty))
+        outputs.append((f"no translation ({size} px, seed {seed})", a, a, masks, empty))
+    if rim:
+        print("\nThe 1-px halo's pixels: dark / mid / light")
+        for name, inputs, out, _, empty in outputs:
+            if not name.startswith("no translation"):
+                shares = rim_colours(inputs, out, empty)
+                print(f"{name:44s} " + " / ".join(f"{v:.3f}" for v in shares))
     if paths:
         print("\nG's silhouette IoU / halo by input:")
         for spec, scores in path_rows:
@@ -117,7 +138,7 @@ def main(argv: list[str]) -> None:
     if drawn:
         print("\nIoU with the drawn mask, the output's silhouette found at threshold:")
         print(f"{'run':44s} " + " ".join(f"{t:>6.2f}" for t in THRESHOLDS))
-        for name, out, masks, empty in outputs:
+        for name, _, out, masks, empty in outputs:
             ious = drawn_mask_ious(out, masks, empty)
             print(f"{name:44s} " + " ".join(f"{v:6.3f}" for v in ious))
 
