@@ -68,27 +68,15 @@ def full_res_unet(config, head: int, name: str) -> keras.Model:
     return keras.Model(base.input, x, name=name)
 
 
-def wide_first_patchgan(first: int, f: int, name: str) -> keras.Model:
-    """The tutorial's PatchGAN with ``first`` filters in its first (full-resolution) conv
-    instead of ``f``; the rest as with ``f``."""
+def patchgan(f: int, name: str, levels: int = 3, first: int | None = None) -> keras.Model:
+    """The tutorial's PatchGAN with ``levels`` stride-2 convs (3 as the tutorial; 2 judges
+    34x34 patches) and ``first`` filters in its first, full-resolution conv (default ``f``)."""
     inputs = layers.Input(shape=[None, None, 3])
-    x = m.downsample(first, 4, "instancenorm", apply_norm=False)(inputs)
-    x = m.downsample(2 * f, 4, "instancenorm")(x)
-    x = m.downsample(4 * f, 4, "instancenorm")(x)
+    x = m.downsample(first or f, 4, "instancenorm", apply_norm=False)(inputs)
+    for level in range(1, levels):
+        x = m.downsample(2**level * f, 4, "instancenorm")(x)
     x = layers.ZeroPadding2D()(x)
-    x = layers.Conv2D(8 * f, 4, strides=1, kernel_initializer=m._init(), use_bias=False)(x)
-    x = layers.LeakyReLU(negative_slope=0.3)(m.InstanceNormalization()(x))
-    x = layers.ZeroPadding2D()(x)
-    x = layers.Conv2D(1, 4, strides=1, kernel_initializer=m._init(), dtype="float32")(x)
-    return keras.Model(inputs, x, name=name)
-
-
-def two_level_patchgan(f: int, name: str) -> keras.Model:
-    inputs = layers.Input(shape=[None, None, 3])
-    x = m.downsample(f, 4, "instancenorm", apply_norm=False)(inputs)
-    x = m.downsample(2 * f, 4, "instancenorm")(x)
-    x = layers.ZeroPadding2D()(x)
-    x = layers.Conv2D(4 * f, 4, strides=1, kernel_initializer=m._init(), use_bias=False)(x)
+    x = layers.Conv2D(2**levels * f, 4, strides=1, kernel_initializer=m._init(), use_bias=False)(x)
     x = layers.LeakyReLU(negative_slope=0.3)(m.InstanceNormalization()(x))
     x = layers.ZeroPadding2D()(x)
     x = layers.Conv2D(1, 4, strides=1, kernel_initializer=m._init(), dtype="float32")(x)
@@ -161,11 +149,11 @@ def main(argv: list[str] | None = None) -> None:
             models[name] = full_res_unet(config, args.full_res_skip, name)
     if args.discriminator_layers == 2:
         for name in ("discriminator_x", "discriminator_y"):
-            models[name] = two_level_patchgan(config.discriminator_filters, name)
+            models[name] = patchgan(config.discriminator_filters, name, levels=2)
     if args.discriminator_first:
         for name in ("discriminator_x", "discriminator_y"):
-            models[name] = wide_first_patchgan(
-                args.discriminator_first, config.discriminator_filters, name
+            models[name] = patchgan(
+                config.discriminator_filters, name, first=args.discriminator_first
             )
     if args.discriminator_x_filters:
         models["discriminator_x"] = m.patch_discriminator(
