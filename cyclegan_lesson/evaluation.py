@@ -30,10 +30,13 @@ def l1(a, b) -> float:
     return float(np.mean(np.abs(np.asarray(a, np.float32) - np.asarray(b, np.float32))))
 
 
-def silhouette(image: np.ndarray, background: np.ndarray) -> np.ndarray:
-    """(H, W) bool: where a uint8 image differs from its empty uint8 background."""
+def silhouette(
+    image: np.ndarray, background: np.ndarray, threshold: float = SILHOUETTE_THRESHOLD
+) -> np.ndarray:
+    """(H, W) bool: where a uint8 image differs from its empty uint8 background by more than
+    ``threshold`` ([0, 1] units) in some channel."""
     diff = np.abs(image.astype(np.float32) - background.astype(np.float32)) / 255.0
-    return diff.max(axis=-1) > SILHOUETTE_THRESHOLD
+    return diff.max(axis=-1) > threshold
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:

@@ -60,14 +60,11 @@ THRESHOLDS = (0.15, 0.2, 0.25, 0.3)
 def drawn_mask_ious(outputs, masks, backgrounds, thresholds=THRESHOLDS) -> list[float]:
     """Mean IoU of the outputs' silhouettes, found at each threshold ([0, 1] units), with the
     drawn (N, H, W) bool masks."""
-    ious = []
-    for t in thresholds:
-        scores = []
-        for y, mask, empty in zip(outputs, masks, backgrounds, strict=True):
-            diff = np.abs(y.astype(np.float32) - empty.astype(np.float32)) / 255.0
-            scores.append(evaluation.iou(mask, diff.max(axis=-1) > t))
-        ious.append(float(np.mean(scores)))
-    return ious
+    triples = list(zip(outputs, masks, backgrounds, strict=True))
+    return [
+        float(np.mean([evaluation.iou(m, evaluation.silhouette(y, e, t)) for y, m, e in triples]))
+        for t in thresholds
+    ]
 
 
 def rim_colours(inputs, outputs, backgrounds) -> np.ndarray:
