@@ -75,9 +75,9 @@ def tint(images: np.ndarray, masks: np.ndarray, colours: np.ndarray, strength: f
     return np.clip(np.round(out), 0, 255).astype(np.uint8)
 
 
-def discriminator_scores(discriminator, generator_g, a, b, masks) -> dict:
+def discriminator_scores(discriminator, fake_zebras, a, b, masks) -> dict:
     """D's mean output on real zebras ``b``, on them tinted with their horse's colour, and
-    on G's zebras."""
+    on G's zebras ``fake_zebras`` (G(a))."""
     horse = mean_colours(a, interior(masks))
 
     def mean_output(images):
@@ -86,15 +86,15 @@ def discriminator_scores(discriminator, generator_g, a, b, masks) -> dict:
     return {
         "real zebras": mean_output(b),
         "real zebras, tinted": mean_output(tint(b, masks, horse, 0.15)),
-        "G(x)": mean_output(evaluation.translate_images(generator_g, a)),
+        "G(x)": mean_output(fake_zebras),
     }
 
 
-def scores(generator_g, generator_f, a, b, masks) -> dict:
-    """The table's three R^2 for one run on paired scenes ``a`` (horses), ``b`` (zebras)."""
+def scores(fake_zebra, generator_f, a, b, masks) -> dict:
+    """The table's three R^2 for one run on paired scenes ``a`` (horses), ``b`` (zebras),
+    given G's zebras ``fake_zebra`` (G(a))."""
     inside = interior(masks)
     horse = mean_colours(a, inside)
-    fake_zebra = evaluation.translate_images(generator_g, a)
     round_trip = evaluation.translate_images(generator_f, fake_zebra)
     guess = evaluation.translate_images(generator_f, b)
     return {
@@ -116,10 +116,11 @@ def main(argv: list[str]) -> None:
         key = (loaded.config.image_size, loaded.config.seed)
         if key not in scenes:
             scenes[key] = toy.make_paired(*key)
-        s = scores(loaded.generator_g, loaded.generator_f, *scenes[key])
+        fake_zebra = evaluation.translate_images(loaded.generator_g, scenes[key][0])
+        s = scores(fake_zebra, loaded.generator_f, *scenes[key])
         print(f"| {spec} | " + " | ".join(f"{v:.2f}" for v in s.values()) + " |")
         d_y = loaded.models["discriminator_y"]
-        judged.append((spec, discriminator_scores(d_y, loaded.generator_g, *scenes[key])))
+        judged.append((spec, discriminator_scores(d_y, fake_zebra, *scenes[key])))
     print("\n| run | D_Y on real zebras | on real zebras, tinted | on G(x) |")
     print("| --- | ---: | ---: | ---: |")
     for spec, d in judged:
