@@ -95,7 +95,7 @@ def test_path_scores_of_identity_generators_are_perfect():
     a, b, masks, empty = toy.make_paired(32, 0, 3, background=True)
     identity = lambda images, training=False: images  # noqa: E731
     scores = gain.path_scores(identity, identity, a, b, masks, empty)
-    assert len(scores) == 3
+    assert len(scores) == 4
     for iou, halo in scores.values():
         assert (iou, halo) == (pytest.approx(1.0), 0.0)
     # a generator that paints everything white loses the silhouettes
@@ -130,3 +130,36 @@ def test_rim_colours_by_hand():
     after[0, 6, 2:4] = 250  # a light one of 2 px
     after[0, 0, 0] = 10  # far away: not the rim
     np.testing.assert_allclose(gain.rim_colours(before, after, empty), [4 / 6, 0, 2 / 6])
+
+
+def test_residual_unet_is_its_clipped_input_when_the_correction_is_zero():
+    from cyclegan_lesson.config import get_config
+
+    exp = _load("experiment")
+    config = get_config("tiny", {"base_filters": "4"}, env={})
+    generator = exp.residual_unet(config, "g")
+    last = [layer for layer in generator.layers if layer.name.startswith("conv2d_transpose")][-1]
+    last.set_weights([np.zeros_like(w) for w in last.get_weights()])
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 32, 32, 3)).astype(np.float32)
+    x[0, 0, 0] = [1.0, -1.0, 0.0]
+    out = np.asarray(generator(x))
+    np.testing.assert_allclose(out, np.clip(x, -0.99, 0.99), atol=1e-5)
+
+
+def test_local_critic_adds_block_means_of_a_half_resolution_map():
+    import keras
+
+    from cyclegan_lesson import models
+
+    exp = _load("experiment")
+    patch = models.patch_discriminator(128, 4, name="d")
+    critic = exp.with_local_critic(patch, 4, "critic")
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 128, 128, 3)).astype(np.float32)
+    out = np.asarray(critic(x))
+    assert out.shape == (2, 14 * 14 + 16 * 16)
+    np.testing.assert_allclose(out[:, :196], np.asarray(patch(x)).reshape(2, -1), atol=1e-6)
+    pool = next(la for la in critic.layers if isinstance(la, keras.layers.AveragePooling2D))
+    fine = np.asarray(keras.Model(critic.input, pool.input)(x))
+    assert fine.shape == (2, 64, 64, 1)
+    blocks = fine.reshape(2, 16, 4, 16, 4).mean(axis=(2, 4)).reshape(2, -1)
+    np.testing.assert_allclose(out[:, 196:], blocks, atol=1e-6)

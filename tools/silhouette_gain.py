@@ -16,7 +16,8 @@ row is the perfect translation (each scene rendered striped), for scale.
 (what ``evaluate`` scores; only the adversarial loss and the cycle through F reach these
 outputs), real zebras (the identity loss: an L1 target for G's own output) and F's fake
 horses (the cycle's way back: an L1 target too). Each is scored against its input's
-silhouette like ``evaluate``.
+silhouette like ``evaluate``. A last column scores the cycle back, F(G(x)), against the
+horses: how much of G's halo F takes off again.
 
 ``--rim`` says what the 1-px halo is made of: the shares of its pixels that are dark (mean
 of RGB below 0.3), light (above 0.7) or in between, for each run and the perfect translation.
@@ -80,12 +81,15 @@ def rim_colours(inputs, outputs, backgrounds) -> np.ndarray:
 
 
 def path_scores(generator_g, generator_f, a, b, masks, empty) -> dict:
-    """(silhouette IoU, halo) of G on horses ``a``, on zebras ``b`` and on F(``b``)."""
+    """(silhouette IoU, halo) of G on horses ``a``, on zebras ``b`` and on F(``b``), and of
+    the cycle back, F(G(``a``)), against the horses."""
     translate = evaluation.translate_images
+    fake_zebras = translate(generator_g, a)
     paths = {
-        "G(x), horses": (a, translate(generator_g, a)),
+        "G(x), horses": (a, fake_zebras),
         "G(y), zebras (identity loss)": (b, translate(generator_g, b)),
         "G(F(y)), F's horses (cycle loss)": (b, translate(generator_g, translate(generator_f, b))),
+        "F(G(x)), back to horses": (a, translate(generator_f, fake_zebras)),
     }
     scores = {}
     for name, (inputs, outputs) in paths.items():
@@ -126,7 +130,7 @@ def main(argv: list[str]) -> None:
                 shares = rim_colours(inputs, out, empty)
                 print(f"{name:44s} " + " / ".join(f"{v:.3f}" for v in shares))
     if paths:
-        print("\nG's silhouette IoU / halo by input:")
+        print("\nSilhouette IoU / halo of G by input, and of the cycle back:")
         for spec, scores in path_rows:
             print(
                 f"{spec:44s} "
