@@ -89,9 +89,7 @@ def residual_unet(config, name: str) -> keras.Model:
     delta = layers.Conv2DTranspose(
         3, 4, strides=2, padding="same", kernel_initializer=m._init(), dtype="float32"
     )(x)
-    prior = layers.Lambda(lambda t: keras.ops.arctanh(keras.ops.clip(t, -0.99, 0.99)))(
-        base.input
-    )
+    prior = layers.Lambda(lambda t: keras.ops.arctanh(keras.ops.clip(t, -0.99, 0.99)))(base.input)
     out = layers.Activation("tanh", dtype="float32")(layers.Add()([prior, delta]))
     return keras.Model(base.input, out, name=name)
 
