@@ -89,18 +89,19 @@ def test_drawn_mask_iou_at_each_threshold_by_hand():
 
 
 def test_path_scores_of_identity_generators_are_perfect():
-    from cyclegan_lesson import toy
+    from cyclegan_lesson import evaluation, toy
 
     gain = _load("silhouette_gain")
     a, b, masks, empty = toy.make_paired(32, 0, 3, background=True)
     identity = lambda images, training=False: images  # noqa: E731
-    scores = gain.path_scores(identity, identity, a, b, masks, empty)
+    scores = gain.path_scores(a, identity, identity, a, b, masks, empty)
     assert len(scores) == 4
     for iou, halo in scores.values():
         assert (iou, halo) == (pytest.approx(1.0), 0.0)
     # a generator that paints everything white loses the silhouettes
     white = lambda images, training=False: images * 0 + 1  # noqa: E731
-    for iou, _ in gain.path_scores(white, identity, a, b, masks, empty).values():
+    whitened = evaluation.translate_images(white, a)
+    for iou, _ in gain.path_scores(whitened, white, identity, a, b, masks, empty).values():
         assert iou < 0.5
 
 

@@ -62,36 +62,39 @@ from cyclegan_lesson.config import get_config
 from cyclegan_lesson.data import load_domains
 
 
-def full_res_unet(config, head: int, name: str) -> keras.Model:
+def unet_without_head(config):
+    """The demo's U-Net's input and its decoder's output (what pix2pix's last layer reads),
+    for a variant to put its own last layers on."""
     base = m.unet_generator(
         3, "instancenorm", config.image_size, config.base_filters, config.dropout_layers
     )
-    x = base.layers[-1].input  # the decoder's output, which pix2pix's last layer reads
+    return base.input, base.layers[-1].input
+
+
+def full_res_unet(config, head: int, name: str) -> keras.Model:
+    inputs, x = unet_without_head(config)
     x = m.Conv2DTranspose(
         head, 4, strides=2, padding="same", kernel_initializer=m._init(), use_bias=False
     )(x)
     x = layers.ReLU()(m.InstanceNormalization()(x))
-    x = layers.Concatenate()([x, base.input])  # the full-resolution skip
+    x = layers.Concatenate()([x, inputs])  # the full-resolution skip
     x = layers.Conv2D(
         3, 3, padding="same", kernel_initializer=m._init(), activation="tanh", dtype="float32"
     )(x)
-    return keras.Model(base.input, x, name=name)
+    return keras.Model(inputs, x, name=name)
 
 
 def residual_unet(config, name: str) -> keras.Model:
     """The demo's U-Net as a correction to its input: ``tanh(atanh(x) + U(x))``, with ``x``
     clipped to +-0.99 and U the U-Net with a linear last layer. At initialisation G(x) is
     about x, outline included."""
-    base = m.unet_generator(
-        3, "instancenorm", config.image_size, config.base_filters, config.dropout_layers
-    )
-    x = base.layers[-1].input
+    inputs, x = unet_without_head(config)
     delta = layers.Conv2DTranspose(
         3, 4, strides=2, padding="same", kernel_initializer=m._init(), dtype="float32"
     )(x)
-    prior = layers.Lambda(lambda t: keras.ops.arctanh(keras.ops.clip(t, -0.99, 0.99)))(base.input)
+    prior = layers.Lambda(lambda t: keras.ops.arctanh(keras.ops.clip(t, -0.99, 0.99)))(inputs)
     out = layers.Activation("tanh", dtype="float32")(layers.Add()([prior, delta]))
-    return keras.Model(base.input, out, name=name)
+    return keras.Model(inputs, out, name=name)
 
 
 def patchgan(f: int, name: str, levels: int = 3, first: int | None = None) -> keras.Model:

@@ -80,11 +80,10 @@ def rim_colours(inputs, outputs, backgrounds) -> np.ndarray:
     return counts / max(counts.sum(), 1)
 
 
-def path_scores(generator_g, generator_f, a, b, masks, empty) -> dict:
-    """(silhouette IoU, halo) of G on horses ``a``, on zebras ``b`` and on F(``b``), and of
-    the cycle back, F(G(``a``)), against the horses."""
+def path_scores(fake_zebras, generator_g, generator_f, a, b, masks, empty) -> dict:
+    """(silhouette IoU, halo) of G on horses ``a`` (its zebras ``fake_zebras``, G(a), given),
+    on zebras ``b`` and on F(``b``), and of the cycle back, F(G(``a``)), against the horses."""
     translate = evaluation.translate_images
-    fake_zebras = translate(generator_g, a)
     paths = {
         "G(x), horses": (a, fake_zebras),
         "G(y), zebras (identity loss)": (b, translate(generator_g, b)),
@@ -117,7 +116,7 @@ def main(argv: list[str]) -> None:
         outputs.append((spec, a, out, masks, empty))
         if paths:
             path_rows.append(
-                (spec, path_scores(loaded.generator_g, loaded.generator_f, a, b, masks, empty))
+                (spec, path_scores(out, loaded.generator_g, loaded.generator_f, a, b, masks, empty))
             )
     for (size, seed), (a, b, masks, empty) in scenes.items():
         row(f"perfect translation ({size} px, seed {seed})", a, b, masks, empty)
