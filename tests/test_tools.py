@@ -164,3 +164,27 @@ def test_local_critic_adds_block_means_of_a_half_resolution_map():
     assert fine.shape == (2, 64, 64, 1)
     blocks = fine.reshape(2, 16, 4, 16, 4).mean(axis=(2, 4)).reshape(2, -1)
     np.testing.assert_allclose(out[:, 196:], blocks, atol=1e-6)
+
+
+def test_one_coat_changes_only_the_horses_colour(monkeypatch):
+    from cyclegan_lesson import toy
+
+    experiment = _load("experiment")
+    monkeypatch.setattr(toy, "sample_scene", toy.sample_scene)  # undone after the test
+    before = toy.sample_scene(np.random.default_rng(7))
+    a_before = toy.make_split("trainA", 32, count=3)
+    b_before = toy.make_split("trainB", 32, count=3)
+    experiment.one_coat()
+    after = toy.sample_scene(np.random.default_rng(7))
+    np.testing.assert_array_equal(after["body"], experiment.ONE_COAT)
+    assert not np.allclose(before["body"], experiment.ONE_COAT)
+    for key in before.keys() - {"body"}:
+        np.testing.assert_array_equal(after[key], before[key])
+    # zebras do not wear the body colour: their images keep every byte
+    np.testing.assert_array_equal(toy.make_split("trainB", 32, count=3), b_before)
+    a_after = toy.make_split("trainA", 32, count=3)
+    assert not np.array_equal(a_after, a_before)
+    # every horse now has one coat: the animals' mean colours agree across scenes
+    _, _, masks = toy.make_paired(32, count=3, split="trainA")
+    coats = [a_after[i][masks[i]].mean(axis=0) for i in range(3)]
+    assert np.ptp(coats, axis=0).max() < 25  # shade and noise only (uint8 units)
