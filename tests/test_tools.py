@@ -188,3 +188,41 @@ def test_one_coat_changes_only_the_horses_colour(monkeypatch):
     _, _, masks = toy.make_paired(32, count=3, split="trainA")
     coats = [a_after[i][masks[i]].mean(axis=0) for i in range(3)]
     assert np.ptp(coats, axis=0).max() < 25  # shade and noise only (uint8 units)
+
+
+def test_outline_offset_moves_only_the_outline():
+    from cyclegan_lesson import evaluation, toy
+
+    judge = _load("outline_judge")
+    sdf = toy.animal_sdf
+    a0, b0, m0 = toy.make_paired(64, count=3)
+    a1, b1, m1 = judge.paired_with_offset(1, 64, 0, count=3)
+    assert toy.animal_sdf is sdf  # put back after the block
+    np.testing.assert_array_equal(judge.paired_with_offset(0, 64, 0, count=3)[1], b0)
+    # a pixel fatter all round: the old animal plus a ring that touches it (the ellipses'
+    # ends move further, since toy's ellipse distance is scaled by the short axis)
+    assert (m1 >= m0).all()
+    ring = m1 & ~m0
+    assert ring.sum() > 0.1 * m0.sum()
+    beyond = [ring & ~np.array([evaluation._grow(m, k) for m in m0]) for k in (1, 3)]
+    assert beyond[0].sum() < 0.1 * ring.sum() and beyond[1].sum() == 0
+    # far from the animal nothing changes
+    far = ~np.array([evaluation._grow(m, 3) for m in m1])
+    np.testing.assert_array_equal(b1[far], b0[far])
+    thinner = judge.paired_with_offset(-1, 64, 0, count=3)[2]
+    assert (thinner <= m0).all() and thinner.sum() < m0.sum()
+    with pytest.raises(RuntimeError), judge.outline_offset(2, 64):
+        raise RuntimeError
+    assert toy.animal_sdf is sdf
+
+
+def test_outline_judge_mean_output_by_hand():
+    import keras
+
+    judge = _load("outline_judge")
+    inputs = keras.Input(shape=(None, None, 3))
+    mean_of_channels = keras.Model(inputs, keras.ops.mean(inputs, axis=-1, keepdims=True))
+    images = np.zeros((2, 8, 8, 3), np.uint8)
+    images[1] = 255  # -> -1 and +1 in [-1, 1]
+    images[0, :4] = 255  # half of the first image at +1: mean 0
+    assert judge.mean_output(mean_of_channels, images) == pytest.approx(0.5, abs=1e-6)

@@ -1,0 +1,79 @@
+"""Can the discriminators see how fat an animal is? (The halo's last suspect, README.)
+
+G's zebras come out about a pixel fatter all round than their horses. For that to cost G
+anything, D_Y must rate a fatter zebra as less real. This renders each paired toy scene's
+real zebra (and real horse) with its outline moved by OFFSET pixels (the signed distance
+shifted: +1 is a pixel fatter all round, -1 a pixel thinner; the ends of the body and head,
+ellipses whose distance toy scales by the short axis, move about twice as far; stripes,
+colours and background unchanged) and prints the discriminators' mean output (LSGAN:
+1 = real, 0 = fake) on each, next to their output on G's and F's translations of the
+unmoved scenes.
+
+    python tools/outline_judge.py RUN[@STEP] [RUN[@STEP] ...] [--offsets -2 -1 0 1 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+
+import numpy as np
+
+from cyclegan_lesson import evaluation, toy
+from cyclegan_lesson.data import normalize
+from cyclegan_lesson.inference import load_run
+
+
+@contextlib.contextmanager
+def outline_offset(pixels: float, size: int):
+    """Within the block, :func:`toy.render` draws animals ``pixels`` fatter all round
+    (negative: thinner) at image side ``size``."""
+    sdf = toy.animal_sdf
+    toy.animal_sdf = lambda scene, x, y: sdf(scene, x, y) - pixels / size
+    try:
+        yield
+    finally:
+        toy.animal_sdf = sdf
+
+
+def paired_with_offset(pixels: float, size: int, seed: int, count: int = toy.PAIRED_SIZE):
+    """:func:`toy.make_paired` with every outline moved by ``pixels``: (a, b, masks)."""
+    with outline_offset(pixels, size):
+        return toy.make_paired(size, seed, count)
+
+
+def mean_output(discriminator, images: np.ndarray) -> float:
+    """Mean of D's patch outputs over (N, H, W, 3) uint8 images."""
+    return float(np.mean(evaluation._run(discriminator, normalize(images).numpy())))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="+", metavar="RUN[@STEP]")
+    parser.add_argument("--offsets", type=float, nargs="+", default=[-2, -1, 0, 1, 2])
+    args = parser.parse_args(argv)
+    moved = " | ".join(f"real {o:+g} px" for o in args.offsets)
+    rule = " | ".join("---:" for _ in args.offsets)
+    rows = []
+    for spec in args.runs:
+        run, _, step = spec.partition("@")
+        loaded = load_run(run, f"{run}/checkpoints/ckpt-{step}" if step else None)
+        size, seed = loaded.config.image_size, loaded.config.seed
+        scenes = {o: paired_with_offset(o, size, seed) for o in args.offsets}
+        a, b, _ = scenes[0] if 0 in scenes else toy.make_paired(size, seed)
+        fakes = {
+            "discriminator_y": evaluation.translate_images(loaded.generator_g, a),
+            "discriminator_x": evaluation.translate_images(loaded.generator_f, b),
+        }
+        for name, index, label in (("discriminator_y", 1, "D_Y"), ("discriminator_x", 0, "D_X")):
+            d = loaded.models[name]
+            real = [mean_output(d, scenes[o][index]) for o in args.offsets]
+            rows.append((spec, label, real, mean_output(d, fakes[name])))
+    print(f"| run | judge | {moved} | translations |")
+    print(f"| --- | --- | {rule} | ---: |")
+    for spec, label, real, fake in rows:
+        print(f"| {spec} | {label} | " + " | ".join(f"{v:.3f}" for v in real) + f" | {fake:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
