@@ -226,3 +226,16 @@ def test_outline_judge_mean_output_by_hand():
     images[1] = 255  # -> -1 and +1 in [-1, 1]
     images[0, :4] = 255  # half of the first image at +1: mean 0
     assert judge.mean_output(mean_of_channels, images) == pytest.approx(0.5, abs=1e-6)
+
+
+def test_perfect_scores_with_the_outline_moved():
+    from cyclegan_lesson import evaluation, toy
+
+    judge = _load("outline_judge")
+    scores = judge.perfect_scores(64, 0, [0, 1], count=3)
+    a, b, masks, empty = toy.make_paired(64, count=3, background=True)
+    assert scores[0] == evaluation.paired_metrics(a, b, masks, empty, "striped")
+    # a pixel fatter: nothing lost, more gained, a lower IoU
+    assert scores[1]["silhouette_lost"] == 0.0
+    assert scores[1]["silhouette_added"] > scores[0]["silhouette_added"] + 0.1
+    assert scores[1]["silhouette_iou"] < scores[0]["silhouette_iou"] - 0.05

@@ -9,7 +9,12 @@ colours and background unchanged) and prints the discriminators' mean output (LS
 1 = real, 0 = fake) on each, next to their output on G's and F's translations of the
 unmoved scenes.
 
+With ``--perfect SIZE`` it scores, instead, the perfect translation (each paired scene's
+horse, rendered striped) drawn with its outline moved, as ``evaluate`` would score a G
+that made it: how much of the silhouette IoU bar a fraction of a pixel costs.
+
     python tools/outline_judge.py RUN[@STEP] [RUN[@STEP] ...] [--offsets -2 -1 0 1 2]
+    python tools/outline_judge.py --perfect 128 [--offsets -0.5 0 0.25 0.5 1]
 """
 
 from __future__ import annotations
@@ -47,11 +52,35 @@ def mean_output(discriminator, images: np.ndarray) -> float:
     return float(np.mean(evaluation._run(discriminator, normalize(images).numpy())))
 
 
+def perfect_scores(size: int, seed: int, offsets, count: int = toy.PAIRED_SIZE) -> dict:
+    """:func:`evaluation.paired_metrics` (A -> B) of the perfect translation with its outline
+    moved by each of ``offsets`` pixels: {offset: metrics}."""
+    a, _, masks, empty = toy.make_paired(size, seed, count, background=True)
+    return {
+        o: evaluation.paired_metrics(
+            a, paired_with_offset(o, size, seed, count)[1], masks, empty, "striped"
+        )
+        for o in offsets
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("runs", nargs="+", metavar="RUN[@STEP]")
+    parser.add_argument("runs", nargs="*", metavar="RUN[@STEP]")
     parser.add_argument("--offsets", type=float, nargs="+", default=[-2, -1, 0, 1, 2])
+    parser.add_argument("--perfect", type=int, metavar="SIZE")
+    parser.add_argument("--seed", type=int, default=0, help="toy scenes' seed for --perfect")
     args = parser.parse_args(argv)
+    if args.perfect:
+        print("| outline moved | IoU A -> B | added | halo | lost |")
+        print("| ---: | ---: | ---: | ---: | ---: |")
+        for o, r in perfect_scores(args.perfect, args.seed, args.offsets).items():
+            cells = (r[k] for k in ("silhouette_iou", "silhouette_added", "silhouette_halo"))
+            print(f"| {o:+g} px | " + " | ".join(f"{v:.3f}" for v in cells), end="")
+            print(f" | {r['silhouette_lost']:.3f} |")
+        return
+    if not args.runs:
+        parser.error("name a run, or pass --perfect SIZE")
     moved = " | ".join(f"real {o:+g} px" for o in args.offsets)
     rule = " | ".join("---:" for _ in args.offsets)
     rows = []
