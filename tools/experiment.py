@@ -12,8 +12,8 @@
   sees fine detail better, without growing everywhere, tell G's blurred outlines apart?
 * ``--discriminator-x-filters FILTERS``: D_X (which judges F's horses) gets FILTERS filters,
   D_Y keeps the demo's. G learns pixel-exact outlines only where it has a target, as on F's
-  fake horses in the cycle (README); a D_X that leaves F less room to hide the stripes in
-  its horses might make those fakes, and so G's training, more like real horses.
+  fake horses in the cycle (docs/quality-bar.md); a D_X that leaves F less room to hide the
+  stripes in its horses might make those fakes, and so G's training, more like real horses.
 * ``--local-critic FILTERS``: D_Y also gets a critic of fine detail (3x3 convs, FILTERS at
   full resolution, twice that at half; 9x9-pixel neighbourhoods) next to its PatchGAN: can a
   judge of local edges see that G's zebras are a pixel too fat?
@@ -38,17 +38,17 @@ like ``cyclegan-lesson evaluate`` and the table printed.
         [--residual] [--ema 0.999]
         [--discriminator-lr-factor 0.5] [--one-coat] [FIELD=VALUE ...]
 
-Results (README, "What we tried"): the full-resolution skip (16) sharpened B -> A (IoU 0.868)
-but A -> B put stray marks in the grass (IoU 0.579); the 34x34 PatchGAN gave 0.735 / 0.856,
-the demo's within the noise. So the package keeps the tutorial's models. Averaging the
-generators' weights (``--ema 0.999``) took the demo from 0.743 to 0.748 and the run with
-``--discriminator-lr-factor 0.5 learning_rate=4e-4`` from 0.703 to 0.739. 64 filters in the
-PatchGAN's first conv (``--discriminator-first 64``) cut the halo a little (0.161 of the area
-against 0.171) but let G mark the grass: A -> B 0.567. A 32-filter D_X: 0.719 / 0.854.
-The local critic (16) left the halo as it was (0.187) and G marked the grass: 0.643 /
-0.841. Residual generators copy well (identity L1 0.010 / 0.012) but keep the halo (0.164)
-and mark the grass both ways: 0.641 / 0.284. With one coat for every horse the halo stays
-(0.160 of the area; A -> B 0.718 / B -> A 0.859): it is not where G hides the colour.
+Results (docs/quality-bar.md, "What we tried"): the full-resolution skip (16) sharpened
+B -> A (IoU 0.868) but A -> B put stray marks in the grass (IoU 0.579); the 34x34 PatchGAN gave
+0.735 / 0.856, the demo's within the noise. So the package keeps the tutorial's models.
+Averaging the generators' weights (``--ema 0.999``) took the demo from 0.743 to 0.748 and
+the run with ``--discriminator-lr-factor 0.5 learning_rate=4e-4`` from 0.703 to 0.739. 64
+filters in the PatchGAN's first conv (``--discriminator-first 64``) cut the halo a little
+(0.161 of the area against 0.171) but let G mark the grass: A -> B 0.567. A 32-filter D_X:
+0.719 / 0.854. The local critic (16) left the halo as it was (0.187) and G marked the grass:
+0.643 / 0.841. Residual generators copy well (identity L1 0.010 / 0.012) but keep the halo
+(0.164) and mark the grass both ways: 0.641 / 0.284. With one coat for every horse the halo
+stays (0.160 of the area; A -> B 0.718 / B -> A 0.859): it is not where G hides the colour.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Can the discriminators see how fat an animal is? (The halo's last suspect, README.)
+"""Can the discriminators see how fat an animal is? (docs/quality-bar.md)
 
 G's zebras come out about a pixel fatter all round than their horses. For that to cost G
 anything, D_Y must rate a fatter zebra as less real. This renders each paired toy scene's

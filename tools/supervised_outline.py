@@ -1,15 +1,15 @@
 """Can the demo's generator draw outlines to the pixel when it is shown the answer?
 
-The demo's A -> B zebras come out one to two pixels fatter than the horses (README, "Where the
-zebras grow"). Is that the U-Net at this size and this number of steps, or the unpaired
-training? This script trains the demo's G alone and *supervised*: on the train scenes rendered
-both ways (plain input, the same scene striped as the target), with a squared-error loss, for
-the demo's number of steps (batch, learning rate, Adam and linear decay as the demo), then
-scores it on the paired test scenes like ``cyclegan-lesson evaluate`` and
-``tools/silhouette_gain.py``. A plain animal does not say where its stripes would be, so G
-learns their mean inside the animal, a grey (with L1 it would learn their median: any value
-between black and white, grass-green included); but where the animal ends is in the input, so
-the outline is the network's to get right.
+The demo's A -> B zebras come out one to two pixels fatter than the horses
+(docs/quality-bar.md, "Where the zebras grow"). Is that the U-Net at this size and this
+number of steps, or the unpaired training? This script trains the demo's G alone and
+*supervised*: on the train scenes rendered both ways (plain input, the same scene striped as
+the target), with a squared-error loss, for the demo's number of steps (batch, learning
+rate, Adam and linear decay as the demo), then scores it on the paired test scenes like
+``cyclegan-lesson evaluate`` and ``tools/silhouette_gain.py``. A plain animal does not say
+where its stripes would be, so G learns their mean inside the animal, a grey (with L1 it
+would learn their median: any value between black and white, grass-green included); but
+where the animal ends is in the input, so the outline is the network's to get right.
 
     python tools/supervised_outline.py [--steps N] [--full-res-skip HEAD] [FIELD=VALUE ...]
 
