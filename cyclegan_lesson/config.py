@@ -41,11 +41,14 @@ class Config:
     resnet_blocks: int | None = None  # None: 9 at >= 256 px, else 6
     dropout_layers: int = 3  # U-Net decoder blocks with Dropout(0.5); the authors' code uses 0
     discriminator_filters: int = 64
+    # attention-guided generators: output = mask * content + (1 - mask) * input
+    attention: bool = False
     # losses
     loss: str = "bce"
     lambda_cycle: float = 10.0
     lambda_identity: float = 0.5  # times lambda_cycle, as the seed's LAMBDA * 0.5
     cycle_noise: float = 0.0  # std of noise on each translation before it is translated back
+    lambda_mask: float = 2.0  # with attention: weight of each generator's mean mask
     # optimisation
     epochs: int = 40
     steps_per_epoch: int | None = None  # cap on steps per epoch; None = the whole epoch
@@ -89,6 +92,8 @@ class Config:
             problems.append(f"pool_size must be 0 or more, got {self.pool_size}")
         if self.cycle_noise < 0:
             problems.append(f"cycle_noise must be 0 or more, got {self.cycle_noise}")
+        if self.lambda_mask < 0:
+            problems.append(f"lambda_mask must be 0 or more, got {self.lambda_mask}")
         if problems:
             raise ValueError("Invalid configuration: " + "; ".join(problems))
 
@@ -139,12 +144,15 @@ PROFILES: dict[str, Config] = {
     # code), keep this short run stable: in longer runs D_Y wins after ~2,000 steps. A
     # discriminator slimmer than the generator keeps the zebras' outlines (at 128 px, D 32
     # vs 16 filters cut the A->B silhouette IoU from 0.67 to 0.40); 128 px rather than 64
-    # gives the outlines twice the pixels.
+    # gives the outlines twice the pixels. Attention-guided generators, whose masks cost
+    # their area, stop the zebras growing a pixel fatter than their horses, which D_Y would
+    # otherwise pay for (A->B IoU 0.74 without; docs/quality-bar.md).
     "demo": Config(
         dataset="toy",
         image_size=128,
         base_filters=24,
         discriminator_filters=16,
+        attention=True,
         dropout_layers=0,
         batch_size=4,
         loss="lsgan",

@@ -1,4 +1,5 @@
-"""CycleGAN's losses: adversarial (the tutorial's BCE or the paper's LSGAN), cycle and identity.
+"""CycleGAN's losses: adversarial (the tutorial's BCE or the paper's LSGAN), cycle, identity, and
+the price of an attention-guided generator's mask.
 
 Every function returns a scalar: a mean over all elements of its inputs, so the value does not
 depend on the batch size or the size of the discriminator's patch map.
@@ -57,3 +58,11 @@ def identity_loss(
     the image alone (the seed's LAMBDA * 0.5)."""
     diff = tf.cast(real_image, tf.float32) - tf.cast(same_image, tf.float32)
     return lam * weight * tf.reduce_mean(tf.abs(diff))
+
+
+def mask_loss(mask: tf.Tensor, weight: float = 2.0) -> tf.Tensor:
+    """``weight`` * mean(mask): the price of an attention-guided generator's changes. Masks
+    are in [0, 1]; 1 where the generator paints its own content, 0 where the input passes
+    through. Without it, every pixel a discriminator likes more as the target's texture than
+    as background (a zebra's outline grown by a pixel, stripes on the grass) is free."""
+    return weight * tf.reduce_mean(tf.cast(mask, tf.float32))

@@ -111,6 +111,43 @@ SMALL_CONV_INPUT = 4
 SMALL_TRANSPOSED_INPUT = 8
 
 
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class AttentionComposite(layers.Layer):
+    """The output of an attention-guided generator (Mejjati et al. 2018; Tang et al. 2019).
+
+    Takes the input image (batch, H, W, 3) in [-1, 1] and the generator's last layer, 4
+    channels of pre-activations: 3 of content, 1 of mask. Returns ``[output, mask]``:
+    ``output = mask * tanh(content) + (1 - mask) * image`` (batch, H, W, 3) in [-1, 1] and
+    ``mask = sigmoid(logit)`` (batch, H, W, 1) in [0, 1]. Where the mask is 0 the input
+    passes through untouched, so the generator has to *choose* what to change; the training
+    loss prices the mask's area (``Config.lambda_mask``).
+    """
+
+    def call(self, image, head):
+        image = ops.cast(image, head.dtype)
+        content = ops.tanh(head[..., :3])
+        mask = ops.sigmoid(head[..., 3:])
+        return [mask * content + (1.0 - mask) * image, mask]
+
+    def compute_output_shape(self, image_shape, head_shape):
+        return [tuple(image_shape), (*tuple(head_shape)[:-1], 1)]
+
+
+def _attention_output(inputs, head):
+    output, _ = AttentionComposite(dtype="float32", name="attention")(inputs, head)
+    return output
+
+
+def attention_view(generator: keras.Model) -> keras.Model | None:
+    """For an attention-guided generator, a model over the same layers (and weights) that
+    returns ``[output, mask]`` from one pass; ``None`` for any other generator."""
+    try:
+        layer = generator.get_layer("attention")
+    except ValueError:
+        return None
+    return keras.Model(generator.input, layer.output, name=f"{generator.name}_with_mask")
+
+
 def _small_map(layer, x) -> bool:
     """Whether ``layer`` (a 4x4 stride-2 'same' conv or transposed conv) should take the
     matrix-product path for input ``x``: its spatial sizes are known when traced and small
@@ -277,6 +314,7 @@ def unet_generator(
     base_filters: int = 64,
     dropout_layers: int = 3,
     name: str = "unet_generator",
+    attention: bool = False,
 ) -> keras.Model:
     """pix2pix's U-Net generator, ``unet_generator(output_channels, norm_type)``.
 
@@ -284,11 +322,15 @@ def unet_generator(
     that is 64, 128, 256, 512 x5). Decoder: upsample mirroring the encoder (512 x4, 256, 128, 64
     at 256 px), Dropout(0.5) on the first ``dropout_layers``, each followed by concatenation
     with the mirrored encoder output; last Conv2DTranspose(output_channels, 4, stride 2, tanh).
-    Smaller ``image_size`` drops innermost levels (log2(size) levels in all).
+    Smaller ``image_size`` drops innermost levels (log2(size) levels in all). With
+    ``attention``, the last layer gives ``output_channels + 1`` channels, without tanh, and
+    :class:`AttentionComposite` turns them into the output (``output_channels`` must be 3).
 
     Input: (batch, H, W, 3) float in [-1, 1], H and W multiples of ``image_size``.
     Output: (batch, H, W, output_channels) in [-1, 1].
     """
+    if attention and output_channels != 3:
+        raise ValueError("An attention-guided U-Net outputs images: output_channels must be 3.")
     levels = unet_levels(image_size)
     f = base_filters
     down_filters = [min(f * 2**i, 8 * f) for i in range(levels)]
@@ -301,12 +343,12 @@ def unet_generator(
         for i, filters in enumerate(up_filters)
     ]
     last = layers.Conv2DTranspose(
-        output_channels,
+        output_channels + 1 if attention else output_channels,
         4,
         strides=2,
         padding="same",
         kernel_initializer=_init(),
-        activation="tanh",
+        activation=None if attention else "tanh",
         dtype="float32",  # outputs stay float32 under mixed precision
     )
     concat = layers.Concatenate()
@@ -325,6 +367,8 @@ def unet_generator(
         x = concat([x, skip])
 
     x = last(x)
+    if attention:
+        x = _attention_output(inputs, x)
     return keras.Model(inputs=inputs, outputs=x, name=name)
 
 
@@ -434,6 +478,7 @@ def resnet_generator(
     use_bias: bool = True,
     affine: bool = False,
     name: str = "resnet_generator",
+    attention: bool = False,
 ) -> keras.Model:
     """The CycleGAN paper's ResNet generator (Johnson et al.'s network; the authors' code).
 
@@ -441,7 +486,7 @@ def resnet_generator(
     residual blocks of 256 -> u128 -> u64 (3x3 transposed, stride 2) -> c7s1-3 -> tanh.
     ``n_blocks`` defaults to 9 at 256 px and above, 6 below (the paper's choice for 128 px).
     The defaults (conv biases, non-affine instance norm) are the authors' code: 11,378,179
-    parameters with 9 blocks, 7,837,699 with 6.
+    parameters with 9 blocks, 7,837,699 with 6. ``attention``: as :func:`unet_generator`'s.
 
     Input: (batch, H, W, 3) in [-1, 1], H and W multiples of 4. Output: same shape, [-1, 1].
     """
@@ -474,8 +519,12 @@ def resnet_generator(
         x = InstanceNormalization(affine=affine)(x)
         x = layers.ReLU()(x)
     x = ReflectionPadding2D(3)(x)
-    x = layers.Conv2D(output_channels, 7, kernel_initializer=_init(), dtype="float32")(x)
-    x = layers.Activation("tanh", dtype="float32")(x)
+    channels = output_channels + 1 if attention else output_channels
+    x = layers.Conv2D(channels, 7, kernel_initializer=_init(), dtype="float32")(x)
+    if attention:
+        x = _attention_output(inputs, x)
+    else:
+        x = layers.Activation("tanh", dtype="float32")(x)
     return keras.Model(inputs=inputs, outputs=x, name=name)
 
 
@@ -496,9 +545,15 @@ def build_models(config) -> dict[str, keras.Model]:
                 config.base_filters,
                 dropout_layers=config.dropout_layers,
                 name=name,
+                attention=config.attention,
             )
         return resnet_generator(
-            3, config.image_size, config.resnet_blocks, config.base_filters, name=name
+            3,
+            config.image_size,
+            config.resnet_blocks,
+            config.base_filters,
+            name=name,
+            attention=config.attention,
         )
 
     def disc(name):
@@ -529,6 +584,7 @@ def unet_levels_table(model: keras.Model, image_size: int) -> list[tuple[str, st
         filters = block.layers[0].filters
         skip = blocks[levels - 2 - i].layers[0].filters
         rows.append((f"up {i + 1} + skip", f"{side}x{side}x{filters + skip}", count_params(block)))
-    last = model.layers[-1]
-    rows.append(("last (tanh)", f"{side * 2}x{side * 2}x{last.filters}", count_params(last)))
+    last = [layer for layer in model.layers if isinstance(layer, layers.Conv2DTranspose)][-1]
+    label = "last (tanh)" if last.activation is keras.activations.tanh else "last (attention)"
+    rows.append((label, f"{side * 2}x{side * 2}x{last.filters}", count_params(last)))
     return rows

@@ -33,7 +33,7 @@ import tensorflow as tf
 
 from . import losses
 from .config import Config
-from .models import build_models
+from .models import attention_view, build_models
 
 MODEL_NAMES = ("generator_g", "generator_f", "discriminator_x", "discriminator_y")
 # Settings that change the shape of the weights: a checkpoint only fits a run that shares them.
@@ -43,6 +43,7 @@ ARCHITECTURE_FIELDS = (
     "base_filters",
     "resnet_blocks",
     "discriminator_filters",
+    "attention",
 )
 HISTORY_FIELDS = (
     "epoch",
@@ -52,6 +53,9 @@ HISTORY_FIELDS = (
     "cycle",
     "identity_g",
     "identity_f",
+    "mask_g",
+    "mask_f",
+    "mask_cycle",
     "total_gen_g",
     "total_gen_f",
     "disc_x",
@@ -199,11 +203,15 @@ class History:
         self.rows.append(row)
         if path is not None:
             new = not path.exists()
+            names = HISTORY_FIELDS
+            if not new:  # a run begun by an older version keeps its own columns
+                with path.open(newline="") as f:
+                    names = next(csv.reader(f), None) or HISTORY_FIELDS
             with path.open("a", newline="") as f:
-                writer = csv.DictWriter(f, fieldnames=HISTORY_FIELDS)
+                writer = csv.DictWriter(f, fieldnames=names, extrasaction="ignore")
                 if new:
                     writer.writeheader()
-                writer.writerow({k: row.get(k, "") for k in HISTORY_FIELDS})
+                writer.writerow({k: row.get(k, "") for k in names})
 
     def truncate(self, epochs: int, path: Path) -> None:
         """Forget the rows after ``epochs`` (epochs trained after the last checkpoint, which a
@@ -256,6 +264,8 @@ class CycleGAN(tf.Module):
             self.generator_f = self.models["generator_f"]
             self.discriminator_x = self.models["discriminator_x"]
             self.discriminator_y = self.models["discriminator_y"]
+            # attention-guided generators also give their masks, for the area penalty
+            self._with_mask = {n: attention_view(self.models[n]) for n in MODEL_NAMES[:2]}
             self.optimizers = {}
             for name in MODEL_NAMES:
                 opt = FusedAdam(config.learning_rate, beta_1=config.beta_1)
@@ -280,27 +290,67 @@ class CycleGAN(tf.Module):
             real, same, self.config.lambda_cycle, self.config.lambda_identity
         )
 
+    def _masks(self, masks: dict) -> dict:
+        """The price of attention masks (zeros without attention). Each generator pays
+        ``lambda_mask`` times its mean mask over its three inputs in a step: a real image of
+        each domain and the other generator's fake. As the cycle loss, the masks of the round
+        trip, F(G(x)) and G(F(y)), depend on both generators: that share, ``mask_cycle``, sits
+        in both totals; ``mask_g`` and ``mask_f`` are each generator's on real images."""
+        if masks.get("G(x)") is None:
+            return {k: tf.constant(0.0) for k in ("mask_g", "mask_f", "mask_cycle")}
+        third = self.config.lambda_mask / 3.0
+
+        def price(*names):
+            return tf.add_n([losses.mask_loss(masks[n], third) for n in names])
+
+        return {
+            "mask_g": price("G(x)", "G(y)"),
+            "mask_f": price("F(y)", "F(x)"),
+            "mask_cycle": price("F(G(x))", "G(F(y))"),
+        }
+
+    def _generate(self, name, images):
+        """A generator's output in training, and its attention mask (``None`` without)."""
+        view = self._with_mask[name]
+        if view is None:
+            return self.models[name](images, training=True), None
+        output, mask = view(images, training=True)
+        return output, mask
+
     def _losses(
         self, real_x, real_y, cycled_x, cycled_y, same_x, same_y,
         disc_real_x, disc_real_y, disc_fake_x, disc_fake_y, pooled_x, pooled_y,
+        masks=None,
     ) -> dict:  # fmt: skip
         """The seed's losses from the networks' outputs (``pooled_*``: the discriminators'
-        outputs on the fakes they learn from -- the same as ``disc_fake_*`` without a pool)."""
+        outputs on the fakes they learn from -- the same as ``disc_fake_*`` without a pool),
+        plus, for attention-guided generators, the price of their masks (``masks``: each
+        call's mask by name, ``"G(x)"``, ``"F(G(x))"``, ...; see :meth:`_masks`)."""
         kind = self.config.loss
         gen_g_loss = losses.generator_loss(disc_fake_y, kind)
         gen_f_loss = losses.generator_loss(disc_fake_x, kind)
         total_cycle_loss = self._cycle(real_x, cycled_x) + self._cycle(real_y, cycled_y)
         identity_g = self._identity(real_y, same_y)
         identity_f = self._identity(real_x, same_x)
+        price = self._masks(masks or {})
         return {
             "gen_g": gen_g_loss,
             "gen_f": gen_f_loss,
             "cycle": total_cycle_loss,
             "identity_g": identity_g,
             "identity_f": identity_f,
-            # total generator loss = adversarial loss + cycle loss + identity loss
-            "total_gen_g": gen_g_loss + total_cycle_loss + identity_g,
-            "total_gen_f": gen_f_loss + total_cycle_loss + identity_f,
+            **price,
+            # total generator loss = adversarial loss + cycle loss + identity loss (+ masks)
+            "total_gen_g": gen_g_loss
+            + total_cycle_loss
+            + identity_g
+            + price["mask_g"]
+            + price["mask_cycle"],
+            "total_gen_f": gen_f_loss
+            + total_cycle_loss
+            + identity_f
+            + price["mask_f"]
+            + price["mask_cycle"],
             "disc_x": losses.discriminator_loss(disc_real_x, pooled_x, kind),
             "disc_y": losses.discriminator_loss(disc_real_y, pooled_y, kind),
         }
@@ -325,20 +375,29 @@ class CycleGAN(tf.Module):
     def tutorial_gradients(self, real_x, real_y):
         """The seed's step: its ten network calls in its order on a persistent tape, then one
         gradient call per model. Returns ({model name: gradients}, {loss name: value})."""
-        G, F = self.generator_g, self.generator_f
         D_X, D_Y = self.discriminator_x, self.discriminator_y
         noise_x, noise_y = self._cycle_noise(real_x, real_y)
+        masks = {}
+
+        def G(images, call):  # noqa: N802 -- the seed's names
+            output, masks[call] = self._generate("generator_g", images)
+            return output
+
+        def F(images, call):  # noqa: N802
+            output, masks[call] = self._generate("generator_f", images)
+            return output
+
         with tf.GradientTape(persistent=True) as tape:
             # G translates X -> Y, F translates Y -> X.
-            fake_y = G(real_x, training=True)
-            cycled_x = F(fake_y + noise_y, training=True)
+            fake_y = G(real_x, "G(x)")
+            cycled_x = F(fake_y + noise_y, "F(G(x))")
 
-            fake_x = F(real_y, training=True)
-            cycled_y = G(fake_x + noise_x, training=True)
+            fake_x = F(real_y, "F(y)")
+            cycled_y = G(fake_x + noise_x, "G(F(y))")
 
             # same_x and same_y are for the identity loss.
-            same_x = F(real_x, training=True)
-            same_y = G(real_y, training=True)
+            same_x = F(real_x, "F(x)")
+            same_y = G(real_y, "G(y)")
 
             disc_real_x = D_X(real_x, training=True)
             disc_real_y = D_Y(real_y, training=True)
@@ -353,7 +412,7 @@ class CycleGAN(tf.Module):
 
             values = self._losses(
                 real_x, real_y, cycled_x, cycled_y, same_x, same_y,
-                disc_real_x, disc_real_y, disc_fake_x, disc_fake_y, pooled_x, pooled_y,
+                disc_real_x, disc_real_y, disc_fake_x, disc_fake_y, pooled_x, pooled_y, masks,
             )  # fmt: skip
             targets = {
                 "generator_g": values["total_gen_g"],
@@ -369,18 +428,25 @@ class CycleGAN(tf.Module):
 
     def fused_gradients(self, real_x, real_y):
         """The same update with batched calls and two gradient calls (see module doc)."""
-        G, F = self.generator_g, self.generator_f
+        G = self.generator_g
         D_X, D_Y = self.discriminator_x, self.discriminator_y
         n = tf.shape(real_x)[0]
         noise_x, noise_y = self._cycle_noise(real_x, real_y)
         with tf.GradientTape(persistent=True) as tape:
             # F's first call needs nothing from G, so G can take all three of its images
             # (real_x, real_y, fake_x) in one call: three generator calls instead of six.
-            fake_x, same_x = tf.split(F(tf.concat([real_y, real_x], 0), training=True), 2)
-            fake_y, same_y, cycled_y = tf.split(
-                G(tf.concat([real_x, real_y, fake_x + noise_x], 0), training=True), 3
+            f_out, f_mask = self._generate("generator_f", tf.concat([real_y, real_x], 0))
+            fake_x, same_x = tf.split(f_out, 2)
+            g_out, g_mask = self._generate(
+                "generator_g", tf.concat([real_x, real_y, fake_x + noise_x], 0)
             )
-            cycled_x = F(fake_y + noise_y, training=True)
+            fake_y, same_y, cycled_y = tf.split(g_out, 3)
+            cycled_x, f_mask_back = self._generate("generator_f", fake_y + noise_y)
+            masks = {}
+            if g_mask is not None:
+                masks["G(x)"], masks["G(y)"], masks["G(F(y))"] = tf.split(g_mask, 3)
+                masks["F(y)"], masks["F(x)"] = tf.split(f_mask, 2)
+                masks["F(G(x))"] = f_mask_back
 
             if self.config.pool_size:
                 disc_fake_x = D_X(fake_x, training=True)
@@ -397,7 +463,7 @@ class CycleGAN(tf.Module):
 
             values = self._losses(
                 real_x, real_y, cycled_x, cycled_y, same_x, same_y,
-                disc_real_x, disc_real_y, disc_fake_x, disc_fake_y, pooled_x, pooled_y,
+                disc_real_x, disc_real_y, disc_fake_x, disc_fake_y, pooled_x, pooled_y, masks,
             )  # fmt: skip
             # Each generator's gradient of this sum is its gradient of the seed's total.
             generators = (
@@ -406,6 +472,9 @@ class CycleGAN(tf.Module):
                 + values["cycle"]
                 + values["identity_g"]
                 + values["identity_f"]
+                + values["mask_g"]
+                + values["mask_f"]
+                + values["mask_cycle"]
             )
             discriminators = values["disc_x"] + values["disc_y"]
             generators = self._replica_scale(self.loss_scale(generators))
@@ -548,11 +617,13 @@ def run_status(output_dir: str | Path) -> dict:
 
 
 def check_compatible(saved: dict, config: Config, where: Path) -> None:
-    """Raise a TrainingError naming every architecture setting that differs from a saved run."""
+    """Raise a TrainingError naming every architecture setting that differs from a saved run
+    (a setting the saved run predates counts as its default)."""
+    defaults = Config()
     diffs = [
-        f"{name}={saved.get(name)!r} there, {getattr(config, name)!r} here"
+        f"{name}={saved.get(name, getattr(defaults, name))!r} there, {getattr(config, name)!r} here"
         for name in ARCHITECTURE_FIELDS
-        if saved.get(name) != getattr(config, name)
+        if saved.get(name, getattr(defaults, name)) != getattr(config, name)
     ]
     if diffs:
         raise TrainingError(

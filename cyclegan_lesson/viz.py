@@ -140,24 +140,51 @@ LOSS_GROUPS = {
     "discriminators": ("disc_x", "disc_y"),
     "cycle (both directions)": ("cycle",),
     "identity": ("identity_g", "identity_f"),
+    "attention masks' price": ("mask_g", "mask_f", "mask_cycle"),
 }
 
 
 def loss_curves(rows):
     """Per-epoch losses from a training history (``History.rows`` or the rows of
-    ``history.csv``): one panel per kind of loss. Returns the Figure."""
+    ``history.csv``): one panel per kind of loss the run has (the masks' only with
+    attention). Returns the Figure."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(12, 2.8), layout="constrained")
-    axes = fig.subplots(1, len(LOSS_GROUPS))
+    groups = {
+        title: keys
+        for title, keys in LOSS_GROUPS.items()
+        if all(k in rows[0] for k in keys) and any(r[k] for r in rows for k in keys)
+    }
+    fig = Figure(figsize=(3 * len(groups), 2.8), layout="constrained")
+    axes = fig.subplots(1, len(groups))
     epochs = [r["epoch"] for r in rows]
-    for ax, (title, keys) in zip(axes, LOSS_GROUPS.items(), strict=True):
+    for ax, (title, keys) in zip(axes, groups.items(), strict=True):
         for key in keys:
             ax.plot(epochs, [r[key] for r in rows], marker="o", label=key)
         ax.set_title(title)
         ax.set_xlabel("epoch")
         ax.legend(fontsize="small")
     return fig
+
+
+def attention_figure(generator, images, size: float = 2.2):
+    """What an attention-guided generator changes: each [-1, 1] image of ``images`` (N, H, W,
+    3), its mask (white: the generator paints its own content; black: the input passes
+    through) and the output. Returns the Figure."""
+    from .models import attention_view
+
+    view = attention_view(generator)
+    if view is None:
+        raise ValueError(
+            f"{generator.name} has no attention mask: build it with Config.attention on "
+            "(--attention)."
+        )
+    images = np.asarray(images, np.float32)
+    output, mask = (np.asarray(t) for t in view(images, training=False))
+    rows = [
+        [x, np.repeat(2 * m - 1, 3, -1), y] for x, m, y in zip(images, mask, output, strict=True)
+    ]
+    return image_grid(rows, titles=["input", "mask", "output"], size=size)
 
 
 def blend(a, b, t: float) -> np.ndarray:

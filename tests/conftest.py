@@ -24,3 +24,14 @@ def tiny_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("tiny_run")
     train(PROFILES["tiny"].replace(output_dir=str(out)), progress=False)
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_attention_run(tmp_path_factory):
+    """The same with attention-guided generators."""
+    from cyclegan_lesson.config import PROFILES
+    from cyclegan_lesson.training import train
+
+    out = tmp_path_factory.mktemp("tiny_attention_run")
+    train(PROFILES["tiny"].replace(output_dir=str(out), attention=True), progress=False)
+    return out

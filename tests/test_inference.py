@@ -101,8 +101,9 @@ def test_native_translation_keeps_the_input_size(tmp_path, tiny_run):
     assert Image.open(report.written[0]).size == (70, 45)
 
 
-def test_export_round_trip(tmp_path, tiny_run):
-    run = load_run(tiny_run)
+@pytest.mark.parametrize("fixture", ["tiny_run", "tiny_attention_run"])
+def test_export_round_trip(tmp_path, fixture, request):
+    run = load_run(request.getfixturevalue(fixture))
     paths = export(run, tmp_path / "export")
     images = np.random.default_rng(0).integers(0, 255, (2, 40, 50, 3), np.uint8)
     serving = ServingGenerator(run.generator_g, 32)  # tf.function keeps only a weak reference

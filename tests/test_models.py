@@ -113,6 +113,8 @@ def test_dropout_only_in_training():
         lambda: resnet_generator(image_size=32, n_blocks=2, base_filters=8),
         lambda: resnet_generator(image_size=32, n_blocks=1, base_filters=8, affine=True),
         lambda: patch_discriminator(32, base_filters=8),
+        lambda: unet_generator(image_size=32, base_filters=8, attention=True),
+        lambda: resnet_generator(image_size=32, n_blocks=1, base_filters=8, attention=True),
     ],
 )
 def test_keras_save_and_load_give_identical_outputs(tmp_path, make):
@@ -233,3 +235,43 @@ def test_small_map_path_under_mixed_bfloat16():
         keras.config.set_dtype_policy("float32")
     y = model(tf.random.uniform([1, 32, 32, 3], -1, 1))
     assert y.shape == (1, 32, 32, 3) and np.all(np.isfinite(y))
+
+
+def test_attention_composite_by_hand():
+    layer = models.AttentionComposite()
+    image = np.full((1, 2, 2, 3), -1.0, np.float32)
+    # content logits atanh(0.5) -> 0.5; mask logits -> sigmoid: 1, 0, 0.25, 0.75 (about)
+    logits = np.array([30.0, -30.0, -np.log(3.0), np.log(3.0)], np.float32).reshape(1, 2, 2, 1)
+    head = np.concatenate([np.full((1, 2, 2, 3), np.arctanh(0.5), np.float32), logits], -1)
+    output, mask = (np.asarray(t) for t in layer(image, head))
+    np.testing.assert_allclose(mask[0, :, :, 0], [[1.0, 0.0], [0.25, 0.75]], atol=1e-6)
+    # mask * 0.5 + (1 - mask) * -1
+    np.testing.assert_allclose(output[0, :, :, 1], [[0.5, -1.0], [-0.625, 0.125]], atol=1e-6)
+
+
+def test_attention_generators_add_one_mask_channel():
+    # the last layer's one extra output channel: a 4x4 kernel over 2f inputs, and its bias
+    assert count_params(unet_generator(3, "instancenorm", attention=True)) == (
+        54_414_979 + 4 * 4 * 128 + 1
+    )
+    assert count_params(resnet_generator(3, 256, attention=True)) == 11_378_179 + 7 * 7 * 64 + 1
+    with pytest.raises(ValueError, match="output_channels must be 3"):
+        unet_generator(1, attention=True)
+
+
+@pytest.mark.parametrize("generator", ["unet", "resnet"])
+def test_a_closed_mask_passes_the_input_through(generator):
+    config = PROFILES["tiny"].replace(generator=generator, attention=True, resnet_blocks=1)
+    g = build_models(config)["generator_g"]
+    (head,) = [layer for layer in g.layers if getattr(layer, "filters", 0) == 4]
+    kernel, bias = head.get_weights()
+    # the mask's output channel: (h, w, out, in) for a transposed conv, (h, w, in, out) else
+    kernel[(..., 3, slice(None)) if isinstance(head, layers.Conv2DTranspose) else (..., 3)] = 0.0
+    bias[3] = -40.0  # the mask: sigmoid(-40), about 4e-18
+    head.set_weights([kernel, bias])
+    x = tf.random.uniform([2, 32, 32, 3], -1, 1, seed=1)
+    np.testing.assert_allclose(g(x), x, atol=1e-6)
+    output, mask = models.attention_view(g)(x)
+    np.testing.assert_array_equal(output, g(x))
+    assert mask.shape == (2, 32, 32, 1) and float(np.max(mask)) < 1e-12
+    assert models.attention_view(build_models(PROFILES["tiny"])["generator_g"]) is None

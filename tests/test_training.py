@@ -18,16 +18,13 @@ from cyclegan_lesson.training import CycleGAN, ImagePool, TrainingError, lr_fact
 TINY = PROFILES["tiny"]
 
 
-def no_dropout_models(size=32, filters=8, seed=0):
+def no_dropout_models(size=32, filters=8, seed=0, attention=False):
     """The tiny models without dropout, so two implementations can be compared exactly."""
     tf.keras.utils.set_random_seed(seed)
+    unet = dict(image_size=size, base_filters=filters, dropout_layers=0, attention=attention)
     return {
-        "generator_g": unet_generator(
-            image_size=size, base_filters=filters, dropout_layers=0, name="generator_g"
-        ),
-        "generator_f": unet_generator(
-            image_size=size, base_filters=filters, dropout_layers=0, name="generator_f"
-        ),
+        "generator_g": unet_generator(**unet, name="generator_g"),
+        "generator_f": unet_generator(**unet, name="generator_f"),
         "discriminator_x": patch_discriminator(size, filters, name="discriminator_x"),
         "discriminator_y": patch_discriminator(size, filters, name="discriminator_y"),
     }
@@ -39,11 +36,13 @@ def _relative_error(a, b):
 
 
 @pytest.mark.parametrize(
-    "loss, batch, noise", [("bce", 1, 0.0), ("lsgan", 2, 0.0), ("lsgan", 2, 0.3)]
+    "loss, batch, noise, attention",
+    [("bce", 1, 0.0, False), ("lsgan", 2, 0.0, False), ("lsgan", 2, 0.3, False)]
+    + [("lsgan", 2, 0.0, True)],
 )
-def test_fused_step_gradients_equal_the_tutorial_step(loss, batch, noise):
-    config = TINY.replace(loss=loss, batch_size=batch, cycle_noise=noise)
-    gan = CycleGAN(config, models=no_dropout_models())
+def test_fused_step_gradients_equal_the_tutorial_step(loss, batch, noise, attention):
+    config = TINY.replace(loss=loss, batch_size=batch, cycle_noise=noise, attention=attention)
+    gan = CycleGAN(config, models=no_dropout_models(attention=attention))
     rng = np.random.default_rng(0)
     x = tf.constant(rng.uniform(-1, 1, (batch, 32, 32, 3)), tf.float32)
     y = tf.constant(rng.uniform(-1, 1, (batch, 32, 32, 3)), tf.float32)
@@ -99,6 +98,56 @@ def test_cycle_noise_changes_only_the_cycle_term():
     # and it is drawn anew each step
     _, c = noisy.fused_gradients(x, y)
     assert float(c["cycle"]) != float(b["cycle"])
+
+
+def _open_masks(gan, opening):
+    """Make both generators' masks ``opening`` everywhere (content left as it was)."""
+    for name in ("generator_g", "generator_f"):
+        (head,) = [x for x in gan.models[name].layers if getattr(x, "filters", 0) == 4]
+        kernel, bias = head.get_weights()
+        kernel[:, :, 3, :] = 0.0  # a transposed conv's kernel is (h, w, out, in)
+        bias[3] = np.log(opening / (1 - opening))
+        head.set_weights([kernel, bias])
+
+
+@pytest.mark.parametrize("impl", ["fused", "tutorial"])
+def test_mask_price_by_hand(impl):
+    rng = np.random.default_rng(0)
+    x, y = (tf.constant(rng.uniform(-1, 1, (2, 32, 32, 3)), tf.float32) for _ in range(2))
+    config = TINY.replace(loss="lsgan", attention=True, lambda_mask=3.0)
+    gan = CycleGAN(config, models=no_dropout_models(attention=True))
+    _open_masks(gan, 0.25)
+    step = gan.fused_gradients if impl == "fused" else gan.tutorial_gradients
+    grads, values = step(x, y)
+    # each generator: 3 * 0.25 over its three inputs, two thirds of it on real images and
+    # one third (both generators' round trips together: 2 * 0.25) charged to both
+    for key, price in (("mask_g", 0.5), ("mask_f", 0.5), ("mask_cycle", 0.5)):
+        assert float(values[key]) == pytest.approx(price, rel=1e-5), key
+    for g in "gf":
+        parts = values[f"gen_{g}"] + values["cycle"] + values[f"identity_{g}"]
+        assert float(values[f"total_gen_{g}"] - parts) == pytest.approx(1.0, rel=1e-4)
+    # the price pulls G's mask down: G's three masks, sigmoid(b) everywhere, cost a third
+    # of 3 each, so it adds 3 * sigmoid'(b) = 3 * 0.25 * 0.75 to the gradient of G's mask
+    # bias (F's masks ignore their input: their kernel is zero too) and nothing elsewhere
+    # in that bias
+    (head,) = [x for x in gan.generator_g.layers if getattr(x, "filters", 0) == 4]
+    plain = CycleGAN(config.replace(lambda_mask=0.0), models=no_dropout_models(attention=True))
+    _open_masks(plain, 0.25)
+    grads_plain, values_plain = (
+        plain.fused_gradients if impl == "fused" else plain.tutorial_gradients
+    )(x, y)
+    assert float(values_plain["mask_g"]) == float(values_plain["mask_cycle"]) == 0.0
+    index = [v.path for v in gan.generator_g.trainable_variables].index(head.bias.path)
+    difference = grads["generator_g"][index] - grads_plain["generator_g"][index]
+    np.testing.assert_allclose(difference, [0, 0, 0, 3.0 * 0.25 * 0.75], atol=1e-5)
+
+
+def test_without_attention_the_masks_cost_nothing():
+    gan = CycleGAN(TINY, models=no_dropout_models())
+    x = tf.zeros([1, 32, 32, 3])
+    _, values = gan.fused_gradients(x, x)
+    assert float(values["mask_g"]) == float(values["mask_f"]) == 0.0
+    assert float(values["mask_cycle"]) == 0.0
 
 
 def test_fused_adam_matches_keras_adam():

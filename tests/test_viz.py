@@ -58,3 +58,29 @@ def test_contrast_slider_redraws_with_the_new_value(monkeypatch):
     assert (slider.min, slider.max, slider.value, slider.continuous_update) == (1, 16, 8, False)
     slider.value = 3
     assert seen == [8, 3]
+
+
+def test_attention_figure_shows_input_mask_and_output():
+    from cyclegan_lesson.models import attention_view
+
+    g = unet_generator(image_size=32, base_filters=4, attention=True)
+    x = np.random.default_rng(2).uniform(-1, 1, (2, 32, 32, 3)).astype(np.float32)
+    shown = [np.asarray(im.get_array()) for im in _images(viz.attention_figure(g, x))]
+    assert len(shown) == 6  # two rows of three
+    output, mask = (np.asarray(t) for t in attention_view(g)(x))
+    np.testing.assert_allclose(shown[3], viz.to_display(x[1]))
+    np.testing.assert_allclose(shown[4], np.repeat(mask[1], 3, -1), atol=1e-6)  # 0..1 grey
+    np.testing.assert_allclose(shown[5], viz.to_display(output[1]), atol=1e-6)
+    with pytest.raises(ValueError, match="--attention"):
+        viz.attention_figure(unet_generator(image_size=32, base_filters=4), x)
+
+
+def test_loss_curves_show_the_masks_only_when_they_cost_something():
+    row = {k: 0.5 for k in ("gen_g", "gen_f", "disc_x", "disc_y", "cycle")}
+    row.update(identity_g=0.2, identity_f=0.2, epoch=1)
+    old = [row]  # a run from before the masks' columns
+    plain = [{**row, "mask_g": 0.0, "mask_f": 0.0, "mask_cycle": 0.0}]
+    attention = [{**row, "mask_g": 0.3, "mask_f": 0.3, "mask_cycle": 0.2}]
+    assert len(viz.loss_curves(old).axes) == len(viz.loss_curves(plain).axes) == 4
+    fig = viz.loss_curves(attention)
+    assert len(fig.axes) == 5 and "mask" in fig.axes[-1].get_title()
