@@ -3,6 +3,7 @@
 * overview.png  - CycleGAN's four networks and what each one sees
 * cycle.png     - the forward and backward cycles and their losses
 * demo_grid.png - test translations of the demo run (needs `python3 run.py demo` first)
+* demo_attention.png - what the demo's G chose to change: test horses, G's masks, G's zebras
 * toy_samples.png - what the built-in toy horse2zebra looks like
 """
 
@@ -126,6 +127,19 @@ def toy_samples() -> Figure:
     return fig
 
 
+def demo_attention(run_dir: Path) -> Figure | None:
+    """Three test horses, G's masks and G's zebras, if the run's generators have masks."""
+    sys.path.insert(0, str(ROOT))
+    from cyclegan_lesson import inference, toy, viz
+
+    run = inference.load_run(run_dir)
+    if not run.config.attention:
+        return None
+    size, seed = run.config.image_size, run.config.seed
+    horses = toy.make_split("testA", size, seed, count=3).astype("float32") / 127.5 - 1
+    return viz.attention_figure(run.generator_g, horses, size=1.8)
+
+
 def main() -> None:
     overview().savefig(HERE / "overview.png", dpi=90)
     cycle().savefig(HERE / "cycle.png", dpi=90)
@@ -133,6 +147,9 @@ def main() -> None:
     grid = ROOT / "runs" / "demo" / "grid.png"
     if grid.exists():
         shutil.copy(grid, HERE / "demo_grid.png")
+        masks = demo_attention(grid.parent)
+        if masks is not None:
+            masks.savefig(HERE / "demo_attention.png", dpi=80)
     else:
         print(f"{grid} not found: run `python3 run.py demo` first to refresh demo_grid.png")
     print("written:", ", ".join(sorted(p.name for p in HERE.glob("*.png"))))

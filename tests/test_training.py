@@ -235,14 +235,23 @@ def _optimizer_state(gan):
     return [v.numpy() for o in gan.optimizers.values() for v in o.variables]
 
 
-def test_interrupt_saves_and_resume_continues_exactly(tmp_path):
+@pytest.mark.parametrize("attention", [False, True])
+def test_interrupt_saves_and_resume_continues_exactly(tmp_path, attention):
     config = TINY.replace(
-        output_dir=str(tmp_path / "run"), epochs=2, decay_epochs=1, cycle_noise=0.1
+        output_dir=str(tmp_path / "run"),
+        epochs=2,
+        decay_epochs=1,
+        cycle_noise=0.1,
+        attention=attention,
     )
-    stopped = train(config, progress=False, max_steps=6, models=no_dropout_models())
+
+    def models():
+        return no_dropout_models(attention=attention)
+
+    stopped = train(config, progress=False, max_steps=6, models=models())
     assert stopped.interrupted and stopped.checkpoint.endswith("ckpt-6")
     # a fresh object restored from the checkpoint holds exactly what was saved
-    restored = CycleGAN(config, models=no_dropout_models())
+    restored = CycleGAN(config, models=models())
     restored.checkpoint().restore(stopped.checkpoint).assert_existing_objects_matched()
     assert (int(restored.step), int(restored.epoch)) == (6, 1)
     for a, b in zip(_weights(stopped.model), _weights(restored), strict=True):
@@ -250,7 +259,7 @@ def test_interrupt_saves_and_resume_continues_exactly(tmp_path):
     for a, b in zip(_optimizer_state(stopped.model), _optimizer_state(restored), strict=True):
         np.testing.assert_array_equal(a, b)
     # resuming finishes epoch 2 from its third step, at epoch 2's learning rate ...
-    resumed = train(config, progress=False, models=no_dropout_models())
+    resumed = train(config, progress=False, models=models())
     assert (int(resumed.model.step), int(resumed.model.epoch)) == (8, 2)
     assert [r["epoch"] for r in resumed.history.rows] == [1, 2]
     assert resumed.history.rows[-1]["learning_rate"] == pytest.approx(2e-4 * lr_factor(1, 2, 1))
@@ -258,7 +267,7 @@ def test_interrupt_saves_and_resume_continues_exactly(tmp_path):
     straight = train(
         config.replace(output_dir=str(tmp_path / "straight")),
         progress=False,
-        models=no_dropout_models(),
+        models=models(),
     )
     for a, b in zip(_weights(resumed.model), _weights(straight.model), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

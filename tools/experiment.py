@@ -31,7 +31,9 @@
   it changes the task.
 
 Everything else is the demo profile (FIELD=VALUE overrides a field); the run is evaluated
-like ``cyclegan-lesson evaluate`` and the table printed.
+like ``cyclegan-lesson evaluate`` and the table printed. The results below were measured
+before the demo profile turned on attention-guided generators: add ``attention=false`` to
+repeat them. (The variants that replace the generators replace them with plain ones.)
 
     python tools/experiment.py OUT_DIR [--full-res-skip 16] [--discriminator-layers 2]
         [--discriminator-first 64] [--discriminator-x-filters 32] [--local-critic 16]
