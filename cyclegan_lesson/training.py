@@ -14,7 +14,9 @@ Two implementations of one update rule:
   generator's weights or on the cycle: d/dG of (adv_G + adv_F + cycle + id_G + id_F) is
   d/dG of the seed's total for G, since adv_F and id_F do not depend on G. The cycle term is
   counted once: it sits in both of the seed's totals, but each generator differentiates only
-  its own total.
+  its own total. Attention masks' price (:meth:`CycleGAN._masks`) follows the same rule: the
+  masks of the round trip depend on both generators, so their share sits in both totals and
+  is counted once here.
 """
 
 from __future__ import annotations
@@ -293,7 +295,7 @@ class CycleGAN(tf.Module):
     def _masks(self, masks: dict) -> dict:
         """The price of attention masks (zeros without attention). Each generator pays
         ``lambda_mask`` times its mean mask over its three inputs in a step: a real image of
-        each domain and the other generator's fake. As the cycle loss, the masks of the round
+        each domain and the other generator's fake. Like the cycle loss, the masks of the round
         trip, F(G(x)) and G(F(y)), depend on both generators: that share, ``mask_cycle``, sits
         in both totals; ``mask_g`` and ``mask_f`` are each generator's on real images."""
         if masks.get("G(x)") is None:
