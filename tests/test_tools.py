@@ -216,10 +216,10 @@ def test_outline_offset_moves_only_the_outline():
     assert toy.animal_sdf is sdf
 
 
-def test_outline_judge_mean_output_by_hand():
+def test_discriminator_mean_output_by_hand():
     import keras
 
-    judge = _load("outline_judge")
+    judge = _load("hidden_colour")
     inputs = keras.Input(shape=(None, None, 3))
     mean_of_channels = keras.Model(inputs, keras.ops.mean(inputs, axis=-1, keepdims=True))
     images = np.zeros((2, 8, 8, 3), np.uint8)

@@ -30,7 +30,6 @@ import numpy as np
 
 from cyclegan_lesson import evaluation, toy
 from cyclegan_lesson.data import normalize
-from cyclegan_lesson.inference import load_run
 
 
 def mean_colours(images: np.ndarray, regions: np.ndarray) -> np.ndarray:
@@ -75,18 +74,19 @@ def tint(images: np.ndarray, masks: np.ndarray, colours: np.ndarray, strength: f
     return np.clip(np.round(out), 0, 255).astype(np.uint8)
 
 
+def mean_output(discriminator, images: np.ndarray) -> float:
+    """Mean of D's patch outputs over (N, H, W, 3) uint8 images."""
+    return float(np.mean(evaluation._run(discriminator, normalize(images).numpy())))
+
+
 def discriminator_scores(discriminator, fake_zebras, a, b, masks) -> dict:
     """D's mean output on real zebras ``b``, on them tinted with their horse's colour, and
     on G's zebras ``fake_zebras`` (G(a))."""
     horse = mean_colours(a, interior(masks))
-
-    def mean_output(images):
-        return float(np.mean(evaluation._run(discriminator, normalize(images).numpy())))
-
     return {
-        "real zebras": mean_output(b),
-        "real zebras, tinted": mean_output(tint(b, masks, horse, 0.15)),
-        "G(x)": mean_output(fake_zebras),
+        "real zebras": mean_output(discriminator, b),
+        "real zebras, tinted": mean_output(discriminator, tint(b, masks, horse, 0.15)),
+        "G(x)": mean_output(discriminator, fake_zebras),
     }
 
 
@@ -107,12 +107,13 @@ def scores(fake_zebra, generator_f, a, b, masks) -> dict:
 def main(argv: list[str]) -> None:
     if not argv:
         sys.exit(__doc__)
+    from silhouette_gain import load_spec
+
     print("| run | R^2 round trip F(G(x)) | R^2 guess F(y) | R^2 from G(x)'s outline band |")
     print("| --- | ---: | ---: | ---: |")
     scenes, judged = {}, []
     for spec in argv:
-        run, _, step = spec.partition("@")
-        loaded = load_run(run, f"{run}/checkpoints/ckpt-{step}" if step else None)
+        loaded = load_spec(spec)
         key = (loaded.config.image_size, loaded.config.seed)
         if key not in scenes:
             scenes[key] = toy.make_paired(*key)

@@ -22,11 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 
-import numpy as np
-
 from cyclegan_lesson import evaluation, toy
-from cyclegan_lesson.data import normalize
-from cyclegan_lesson.inference import load_run
 
 
 @contextlib.contextmanager
@@ -45,11 +41,6 @@ def paired_with_offset(pixels: float, size: int, seed: int, count: int = toy.PAI
     """:func:`toy.make_paired` with every outline moved by ``pixels``: (a, b, masks)."""
     with outline_offset(pixels, size):
         return toy.make_paired(size, seed, count)
-
-
-def mean_output(discriminator, images: np.ndarray) -> float:
-    """Mean of D's patch outputs over (N, H, W, 3) uint8 images."""
-    return float(np.mean(evaluation._run(discriminator, normalize(images).numpy())))
 
 
 def perfect_scores(size: int, seed: int, offsets, count: int = toy.PAIRED_SIZE) -> dict:
@@ -81,15 +72,19 @@ def main(argv: list[str] | None = None) -> None:
         return
     if not args.runs:
         parser.error("name a run, or pass --perfect SIZE")
+    from hidden_colour import mean_output
+    from silhouette_gain import load_spec
+
     moved = " | ".join(f"real {o:+g} px" for o in args.offsets)
     rule = " | ".join("---:" for _ in args.offsets)
-    rows = []
+    rows, rendered = [], {}
     for spec in args.runs:
-        run, _, step = spec.partition("@")
-        loaded = load_run(run, f"{run}/checkpoints/ckpt-{step}" if step else None)
-        size, seed = loaded.config.image_size, loaded.config.seed
-        scenes = {o: paired_with_offset(o, size, seed) for o in args.offsets}
-        a, b, _ = scenes[0] if 0 in scenes else toy.make_paired(size, seed)
+        loaded = load_spec(spec)
+        key = (loaded.config.image_size, loaded.config.seed)
+        if key not in rendered:  # runs of one size and seed share their scenes
+            rendered[key] = {o: paired_with_offset(o, *key) for o in {*args.offsets, 0}}
+        scenes = rendered[key]
+        a, b, _ = scenes[0]
         fakes = {
             "discriminator_y": evaluation.translate_images(loaded.generator_g, a),
             "discriminator_x": evaluation.translate_images(loaded.generator_f, b),

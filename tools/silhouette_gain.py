@@ -97,6 +97,13 @@ def path_scores(fake_zebras, generator_g, generator_f, a, b, masks, empty) -> di
     return scores
 
 
+def load_spec(spec: str):
+    """``RUN`` or ``RUN@STEP`` -> the run (:func:`load_run`) at its newest checkpoint or at
+    ``RUN/checkpoints/ckpt-STEP``. The other tools take runs the same way."""
+    run, _, step = spec.partition("@")
+    return load_run(run, f"{run}/checkpoints/ckpt-{step}" if step else None)
+
+
 def main(argv: list[str]) -> None:
     drawn, paths, rim = "--drawn-mask" in argv, "--paths" in argv, "--rim" in argv
     argv = [arg for arg in argv if arg not in ("--drawn-mask", "--paths", "--rim")]
@@ -105,8 +112,7 @@ def main(argv: list[str]) -> None:
     print_header()
     scenes, outputs, path_rows = {}, [], []
     for spec in argv:
-        run, _, step = spec.partition("@")
-        loaded = load_run(run, f"{run}/checkpoints/ckpt-{step}" if step else None)
+        loaded = load_spec(spec)
         size, seed = loaded.config.image_size, loaded.config.seed
         if (size, seed) not in scenes:
             scenes[size, seed] = toy.make_paired(size, seed, background=True)
