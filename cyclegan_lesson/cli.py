@@ -51,12 +51,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train (or resume) a CycleGAN run")
     _add_config_flags(p)
-    p.add_argument(
-        "--impl",
-        choices=["fused", "tutorial"],
-        default="fused",
-        help="training step: the fast fused one (default) or the seed's",
-    )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
     p = sub.add_parser("translate", help="translate an image or a folder with a trained run")
@@ -119,7 +113,7 @@ def _cmd_train(args) -> int:
     paths = run_paths(config.output_dir)
     print(f"\nRun folder: {paths['root'].resolve()}", flush=True)
     started = time.perf_counter()
-    result = train(config, impl=args.impl, progress=not args.no_progress)
+    result = train(config, progress=not args.no_progress)
     minutes = (time.perf_counter() - started) / 60
     state = "Interrupted; re-run the same command to resume" if result.interrupted else "Done"
     print(f"\n{state} after {minutes:.1f} min.")

@@ -20,6 +20,7 @@ GENERATORS = ("unet", "resnet")
 LOSSES = ("bce", "lsgan")
 EPOCH_LENGTHS = ("min", "max")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+IMPLS = ("fused", "tutorial")
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,6 @@ class Config:
     loss: str = "bce"
     lambda_cycle: float = 10.0
     lambda_identity: float = 0.5  # times lambda_cycle, as the seed's LAMBDA * 0.5
-    cycle_noise: float = 0.0  # std of noise on each translation before it is translated back
     lambda_mask: float = 2.0  # with attention: weight of each generator's mean mask
     # optimisation
     epochs: int = 40
@@ -57,6 +57,9 @@ class Config:
     decay_epochs: int = 0  # linear decay to 0 over the last N epochs; 0 = constant
     pool_size: int = 0  # image pool of old fakes for the discriminators; 0 = none
     precision: str = "float32"
+    # "fused": the package's fast step (batched calls, small-map matmul convolutions, one-pass
+    # Adam; speedups.py); "tutorial": the seed's step, stock Keras layers and Keras' Adam
+    impl: str = "fused"
     jit_compile: bool = False
     seed: int = 0
     deterministic: bool = False
@@ -75,6 +78,8 @@ class Config:
             problems.append(
                 f"epoch_length must be one of {EPOCH_LENGTHS}, got {self.epoch_length!r}"
             )
+        if self.impl not in IMPLS:
+            problems.append(f"impl must be one of {IMPLS}, got {self.impl!r}")
         if self.precision not in PRECISIONS:
             problems.append(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
         for name in ("image_size", "batch_size", "epochs", "base_filters", "shuffle_buffer"):
@@ -90,8 +95,6 @@ class Config:
             problems.append(f"decay_epochs must be between 0 and epochs ({self.epochs})")
         if self.pool_size < 0:
             problems.append(f"pool_size must be 0 or more, got {self.pool_size}")
-        if self.cycle_noise < 0:
-            problems.append(f"cycle_noise must be 0 or more, got {self.cycle_noise}")
         if self.lambda_mask < 0:
             problems.append(f"lambda_mask must be 0 or more, got {self.lambda_mask}")
         if problems:

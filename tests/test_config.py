@@ -58,7 +58,7 @@ def test_env_values_are_typed():
         ({"env": {"CYCLEGAN_LESSON_EPOCHS": "three"}}, "epochs: cannot read 'three'"),
         ({"overrides": {"generator": "vgg"}}, "generator must be one of"),
         ({"overrides": {"decay_epochs": 99}}, "decay_epochs must be between 0 and epochs"),
-        ({"overrides": {"cycle_noise": -0.1}}, "cycle_noise must be 0 or more, got -0.1"),
+        ({"overrides": {"impl": "fast"}}, "impl must be one of .'fused', 'tutorial'., got 'fast'"),
     ],
 )
 def test_bad_settings_say_what_is_wrong(kwargs, message):
