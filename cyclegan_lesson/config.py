@@ -23,50 +23,180 @@ PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 IMPLS = ("fused", "tutorial")
 
 
+def _setting(default, section: str, help: str, **extra):
+    """A Config field with its ``section`` and one-line ``help`` (the ``--help`` of its
+    ``cyclegan-lesson`` flag). ``extra`` adds ``choices`` (the values it may take) or a
+    ``metavar`` (the flag's placeholder) to the metadata."""
+    return dataclasses.field(default=default, metadata={"section": section, "help": help, **extra})
+
+
 @dataclass(frozen=True)
 class Config:
-    """Everything a CycleGAN run needs to know. Defaults are the seed tutorial's values."""
+    """Everything a CycleGAN run needs to know. Defaults are the seed tutorial's values.
+
+    Each field's ``metadata`` holds its section and help text, which ``cyclegan-lesson --help``
+    shows (``dataclasses.fields(Config)[i].metadata["help"]``).
+    """
 
     # data
-    dataset: str = "toy"  # "toy", "tfds:cycle_gan/<config>" or a folder path
-    image_size: int = 256  # side of the square crops the models see
-    load_size: int | None = None  # resize before the random crop; None = size * 286/256
-    batch_size: int = 1
-    shuffle_buffer: int = 1000
-    epoch_length: str = "min"  # "min": zip(A, B) as the seed; "max": as the authors' code
-    skip_bad_images: bool = False
-    toy_train_size: int = 1000  # built-in dataset only
+    dataset: str = _setting(
+        "toy",
+        "data",
+        "where the images come from: 'toy' (the built-in horse2zebra), "
+        "'tfds:cycle_gan/<config>' (e.g. tfds:cycle_gan/horse2zebra) or the path of a folder "
+        "holding trainA/ and trainB/, and optionally testA/ and testB/",
+        metavar="SOURCE",
+    )
+    image_size: int = _setting(
+        256, "data", "side, in pixels, of the square crops the models see and are built for"
+    )
+    load_size: int | None = _setting(
+        None,
+        "data",
+        "side, in pixels, images are resized to before the random crop; "
+        "none = image size * 286/256, as the seed's 286 for 256",
+    )
+    batch_size: int = _setting(1, "data", "images of each domain in one training step")
+    shuffle_buffer: int = _setting(
+        1000, "data", "size of the buffer the training images are shuffled in, in images"
+    )
+    epoch_length: str = _setting(
+        "min",
+        "data",
+        "length of an epoch: 'min' ends with the smaller domain, as the seed's zip(A, B); "
+        "'max' runs through the larger one, repeating the smaller, as the authors' code",
+        choices=EPOCH_LENGTHS,
+    )
+    skip_bad_images: bool = _setting(
+        False,
+        "data",
+        "leave out image files of a folder dataset that cannot be read, instead of stopping "
+        "with a list of them",
+    )
+    toy_train_size: int = _setting(
+        1000, "data", "training images per domain of the built-in toy dataset; others ignore it"
+    )
     # models
-    generator: str = "unet"
-    base_filters: int = 64
-    resnet_blocks: int | None = None  # None: 9 at >= 256 px, else 6
-    dropout_layers: int = 3  # U-Net decoder blocks with Dropout(0.5); the authors' code uses 0
-    discriminator_filters: int = 64
+    generator: str = _setting(
+        "unet",
+        "models",
+        "generator network: 'unet' (the seed's pix2pix U-Net) or 'resnet' (the paper's ResNet)",
+        choices=GENERATORS,
+    )
+    base_filters: int = _setting(
+        64, "models", "filters of the generators' first layer; the deeper layers scale with it"
+    )
+    resnet_blocks: int | None = _setting(
+        None,
+        "models",
+        "residual blocks of the ResNet generator; none = 9 at 256 px or more, else 6",
+    )
+    dropout_layers: int = _setting(
+        3,
+        "models",
+        "U-Net decoder blocks, from the innermost, with Dropout(0.5); the seed has 3, the "
+        "authors' code 0",
+    )
+    discriminator_filters: int = _setting(
+        64, "models", "filters of the PatchGAN discriminators' first layer"
+    )
     # attention-guided generators: output = mask * content + (1 - mask) * input
-    attention: bool = False
+    attention: bool = _setting(
+        False,
+        "attention",
+        "attention-guided generators: each also paints a mask, and its output is "
+        "mask * content + (1 - mask) * input",
+    )
     # losses
-    loss: str = "bce"
-    lambda_cycle: float = 10.0
-    lambda_identity: float = 0.5  # times lambda_cycle, as the seed's LAMBDA * 0.5
-    lambda_mask: float = 2.0  # with attention: weight of each generator's mean mask
+    loss: str = _setting(
+        "bce",
+        "losses",
+        "adversarial loss: 'bce' (the seed's binary cross-entropy) or 'lsgan' (the paper's "
+        "least squares)",
+        choices=LOSSES,
+    )
+    lambda_cycle: float = _setting(
+        10.0, "losses", "weight of the cycle-consistency (L1) loss, the seed's LAMBDA"
+    )
+    lambda_identity: float = _setting(
+        0.5,
+        "losses",
+        "weight of the identity loss, in units of lambda_cycle (the seed's LAMBDA * 0.5); 0 = none",
+    )
+    lambda_mask: float = _setting(
+        2.0,
+        "losses",
+        "with attention: weight of each generator's mean mask, the price of the pixels it paints",
+    )
     # optimisation
-    epochs: int = 40
-    steps_per_epoch: int | None = None  # cap on steps per epoch; None = the whole epoch
-    learning_rate: float = 2e-4
-    beta_1: float = 0.5
-    decay_epochs: int = 0  # linear decay to 0 over the last N epochs; 0 = constant
-    pool_size: int = 0  # image pool of old fakes for the discriminators; 0 = none
-    precision: str = "float32"
-    # "fused": the package's fast step (batched calls, small-map matmul convolutions, one-pass
-    # Adam; speedups.py); "tutorial": the seed's step, stock Keras layers and Keras' Adam
-    impl: str = "fused"
-    jit_compile: bool = False
-    seed: int = 0
-    deterministic: bool = False
+    epochs: int = _setting(
+        40, "optimisation", "epochs to train in all; a resumed run trains on up to this many"
+    )
+    steps_per_epoch: int | None = _setting(
+        None, "optimisation", "cap on the steps of each epoch; none = the whole epoch"
+    )
+    learning_rate: float = _setting(
+        2e-4, "optimisation", "learning rate of the four Adam optimisers, before any decay"
+    )
+    beta_1: float = _setting(
+        0.5, "optimisation", "Adam's beta_1, the decay rate of its running mean of gradients"
+    )
+    decay_epochs: int = _setting(
+        0,
+        "optimisation",
+        "lower the learning rate linearly towards 0 over the last N epochs; 0 = constant",
+    )
+    pool_size: int = _setting(
+        0,
+        "optimisation",
+        "image pool of old fakes the discriminators also judge, in images (the paper's 50); "
+        "0 = none",
+    )
+    precision: str = _setting(
+        "float32",
+        "optimisation",
+        "Keras dtype policy: 'float32', or mixed precision with float16 (loss-scaled) or "
+        "bfloat16 compute",
+        choices=PRECISIONS,
+    )
+    impl: str = _setting(
+        "fused",
+        "optimisation",
+        "training step: 'fused' (the package's fast step: batched calls, small-map matmul "
+        "convolutions, one-pass Adam; speedups.py) or 'tutorial' (the seed's step, stock Keras "
+        "layers, Keras' Adam)",
+        choices=IMPLS,
+    )
+    jit_compile: bool = _setting(False, "optimisation", "compile the training step with XLA")
+    seed: int = _setting(
+        0,
+        "optimisation",
+        "random seed of the initial weights, the data's order and jitter, the image pools and "
+        "the toy dataset's scenes",
+    )
+    deterministic: bool = _setting(
+        False,
+        "optimisation",
+        "turn on TensorFlow's op determinism: repeatable runs, at some cost in speed",
+    )
     # bookkeeping
-    checkpoint_every: int = 5
-    output_dir: str = "runs/demo"
-    tensorboard: bool = False
+    checkpoint_every: int = _setting(
+        5,
+        "bookkeeping",
+        "save a checkpoint every N epochs, and always after the last epoch and on Ctrl-C",
+    )
+    output_dir: str = _setting(
+        "runs/demo",
+        "bookkeeping",
+        "the run folder: config.json, checkpoints/, previews/ and history.csv go there, and "
+        "a run resumes from it",
+        metavar="DIR",
+    )
+    tensorboard: bool = _setting(
+        False,
+        "bookkeeping",
+        "also write TensorBoard scalars and previews, to the run folder's tensorboard/",
+    )
 
     def __post_init__(self) -> None:
         problems = []
