@@ -67,10 +67,16 @@ def normalize(image: tf.Tensor) -> tf.Tensor:
     return tf.cast(image, tf.float32) / 127.5 - 1.0
 
 
+def quantize(image) -> tf.Tensor:
+    """float images in [-1, 1] -> a uint8 tensor in [0, 255] (values outside are clipped);
+    graph-safe, for ``tf.function`` and serving."""
+    pixels = tf.round((tf.cast(image, tf.float32) + 1.0) * 127.5)
+    return tf.cast(tf.clip_by_value(pixels, 0.0, 255.0), tf.uint8)
+
+
 def to_uint8(image) -> np.ndarray:
-    """float images in [-1, 1] -> uint8 in [0, 255] (values outside are clipped)."""
-    image = np.asarray(image, np.float32)
-    return np.clip(np.round((image + 1.0) * 127.5), 0, 255).astype(np.uint8)
+    """float images in [-1, 1] -> a uint8 array in [0, 255] (values outside are clipped)."""
+    return quantize(image).numpy()
 
 
 def resize_nearest(image: tf.Tensor, size: int) -> tf.Tensor:

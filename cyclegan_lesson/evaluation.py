@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from . import toy
 from .data import normalize, to_uint8
+from .inference import translate
 
 MIN_CLASSIFIER_ACCURACY = 0.95
 # A pixel belongs to the animal when some channel differs from the empty background by more
@@ -147,12 +148,7 @@ def _stack(ds: tf.data.Dataset) -> np.ndarray:
     return np.concatenate([batch.numpy() for batch in ds])
 
 
-def translate_images(generator, images: np.ndarray) -> np.ndarray:
-    """(N, H, W, 3) uint8 images -> the generator's (N, H, W, 3) uint8 translations."""
-    return to_uint8(_run(generator, normalize(images).numpy()))
-
-
-def _run(model, images: np.ndarray, batch: int = 32) -> np.ndarray:
+def _predict(model, images: np.ndarray, batch: int = 64) -> np.ndarray:
     return np.concatenate(
         [
             np.asarray(model(images[i : i + batch], training=False))
@@ -221,16 +217,17 @@ def evaluate(
     KID only with ``inception_weights``.
     """
     config = domains.config
-    real_a, real_b = _stack(domains.test_a), _stack(domains.test_b)
-    fake_b, fake_a = _run(generator_g, real_a), _run(generator_f, real_b)
-    cycled_a, cycled_b = _run(generator_f, fake_b), _run(generator_g, fake_a)
-    same_b, same_a = _run(generator_g, real_b), _run(generator_f, real_a)
+    # uint8 throughout, as translated images are saved and used: L1 in [-1, 1] units
+    real_a, real_b = to_uint8(_stack(domains.test_a)), to_uint8(_stack(domains.test_b))
+    fake_b, fake_a = translate(generator_g, real_a), translate(generator_f, real_b)
+    cycled_a, cycled_b = translate(generator_f, fake_b), translate(generator_g, fake_a)
+    same_b, same_a = translate(generator_g, real_b), translate(generator_f, real_a)
 
     classifier, accuracy = train_domain_classifier(domains, classifier_epochs, config.seed)
     valid = accuracy >= MIN_CLASSIFIER_ACCURACY
     if valid:
-        says_b_of_fake_b = _run(classifier, fake_b)[:, 0] > 0
-        says_b_of_fake_a = _run(classifier, fake_a)[:, 0] > 0
+        says_b_of_fake_b = _predict(classifier, normalize(fake_b).numpy())[:, 0] > 0
+        says_b_of_fake_a = _predict(classifier, normalize(fake_a).numpy())[:, 0] > 0
     result = {
         "dataset": config.dataset,
         "image_size": config.image_size,
@@ -239,24 +236,25 @@ def evaluate(
         "domain_score_valid": bool(valid),
         "a2b": {
             "domain_score": float(np.mean(says_b_of_fake_b)) if valid else None,
-            "cycle_l1": l1(real_a, cycled_a),
-            "identity_l1": l1(real_b, same_b),
+            "cycle_l1": l1(real_a, cycled_a) / 127.5,
+            "identity_l1": l1(real_b, same_b) / 127.5,
         },
         "b2a": {
             "domain_score": float(np.mean(~says_b_of_fake_a)) if valid else None,
-            "cycle_l1": l1(real_b, cycled_b),
-            "identity_l1": l1(real_a, same_a),
+            "cycle_l1": l1(real_b, cycled_b) / 127.5,
+            "identity_l1": l1(real_a, same_a) / 127.5,
         },
     }
     if inception_weights:
         features = inception_features(inception_weights)
-        result["a2b"]["kid"] = kid(features(real_b), features(fake_b))
-        result["b2a"]["kid"] = kid(features(real_a), features(fake_a))
+        f = lambda images: features(normalize(images).numpy())  # noqa: E731
+        result["a2b"]["kid"] = kid(f(real_b), f(fake_b))
+        result["b2a"]["kid"] = kid(f(real_a), f(fake_a))
     else:
         result["kid"] = KID_SKIPPED
     if config.dataset == "toy":
         a, b, masks, empty = toy.make_paired(config.image_size, config.seed, background=True)
-        out_b, out_a = translate_images(generator_g, a), translate_images(generator_f, b)
+        out_b, out_a = translate(generator_g, a), translate(generator_f, b)
         result["paired"] = {
             "scenes": len(a),
             "a2b": paired_metrics(a, out_b, masks, empty, "striped"),

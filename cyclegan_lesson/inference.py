@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,62 +10,21 @@ import numpy as np
 import tensorflow as tf
 
 from .config import Config
-from .data import list_images, normalize, read_image, to_uint8
-from .models import build_models
-from .training import run_paths
+from .data import list_images, normalize, quantize, read_image
+from .runs import LoadedRun, RunError, load_run
 
-
-class RunError(RuntimeError):
-    """A run folder or checkpoint cannot be used; the message says what to do."""
-
-
-@dataclass
-class LoadedRun:
-    """A run's settings and its models, restored from one checkpoint."""
-
-    config: Config
-    models: dict[str, keras.Model]
-    checkpoint: str
-
-    @property
-    def generator_g(self) -> keras.Model:
-        return self.models["generator_g"]
-
-    @property
-    def generator_f(self) -> keras.Model:
-        return self.models["generator_f"]
-
-    def generator(self, direction: str) -> keras.Model:
-        """G for ``"a2b"``, F for ``"b2a"``."""
-        if direction not in ("a2b", "b2a"):
-            raise ValueError(f"direction must be 'a2b' or 'b2a', got {direction!r}")
-        return self.generator_g if direction == "a2b" else self.generator_f
-
-
-def load_run(run_dir: str | Path, checkpoint: str | None = None) -> LoadedRun:
-    """Rebuild a run's four models from its ``config.json`` and restore a checkpoint (the
-    newest unless ``checkpoint`` names one). Optimiser state is not loaded."""
-    paths = run_paths(run_dir)
-    if not paths["config"].exists():
-        raise RunError(
-            f"{paths['root']} is not a training run (no config.json). Pass the --out folder "
-            "of a `cyclegan-lesson train` run."
-        )
-    saved = json.loads(paths["config"].read_text())
-    config = Config(**{k: v for k, v in saved.items() if k in Config.__dataclass_fields__})
-    checkpoint = checkpoint or tf.train.latest_checkpoint(paths["checkpoints"])
-    if checkpoint is None:
-        raise RunError(f"{paths['checkpoints']} holds no checkpoint yet: train the run first.")
-    if not Path(checkpoint + ".index").exists():
-        raise RunError(f"No checkpoint {checkpoint} (looked for {checkpoint}.index).")
-    models = build_models(config)
-    try:
-        tf.train.Checkpoint(**models).restore(
-            checkpoint
-        ).expect_partial().assert_existing_objects_matched()
-    except (AssertionError, ValueError, tf.errors.OpError) as error:
-        raise RunError(f"Checkpoint {checkpoint} does not fit the run's models: {error}") from error
-    return LoadedRun(config, models, checkpoint)
+__all__ = [
+    "LoadedRun",
+    "RunError",
+    "ServingGenerator",
+    "TranslateReport",
+    "export",
+    "load_run",
+    "translate",
+    "translate_array",
+    "translate_batch",
+    "translate_path",
+]
 
 
 # ----------------------------------------------------------------------------- translate
@@ -79,6 +37,38 @@ def size_multiple(config: Config) -> int:
     return config.image_size if config.generator == "unet" else 4
 
 
+def translate_batch(generator: keras.Model, images, image_size=None, output_size=None) -> tf.Tensor:
+    """The one translate path: a batch of images through a generator, uint8 out.
+
+    ``images``: (N, H, W, 3), uint8 in [0, 255] or float in [-1, 1] (a tensor or an array).
+    With ``image_size`` (a side, or (height, width)) the batch is resized to it first
+    (bilinear), e.g. to the size the generator was trained on; with ``output_size`` the
+    translations are resized to that (e.g. back to the input's size) before they become
+    uint8. Returns a uint8
+    (N, H', W', 3) tensor. Works eagerly and inside a ``tf.function``.
+    """
+    x = tf.convert_to_tensor(images)
+    x = tf.cast(x, tf.float32) if x.dtype.is_floating else normalize(x)
+    if image_size is not None:
+        size = [image_size] * 2 if isinstance(image_size, int) else list(image_size)
+        x = tf.image.resize(x, size)
+    y = generator(x, training=False)
+    if output_size is not None:
+        y = tf.image.resize(tf.cast(y, tf.float32), output_size)
+    return quantize(y)
+
+
+def translate(generator: keras.Model, images, image_size=None, batch_size: int = 32) -> np.ndarray:
+    """:func:`translate_batch` over any number of images, ``batch_size`` at a time: (N, H, W,
+    3) uint8 or [-1, 1] images -> (N, H', W', 3) uint8 translations."""
+    return np.concatenate(
+        [
+            translate_batch(generator, images[i : i + batch_size], image_size).numpy()
+            for i in range(0, len(images), batch_size)
+        ]
+    )
+
+
 def translate_array(
     generator: keras.Model, image: np.ndarray, config: Config, native: bool = False
 ) -> np.ndarray:
@@ -88,24 +78,18 @@ def translate_array(
     the output has that size. With ``native=True`` the generator runs at the image's own size,
     padded by reflection to a size it accepts, and the output is cropped back to (H, W).
     """
-    x = normalize(image[None])
-    if native:
-        h, w = image.shape[:2]
-        m = size_multiple(config)
-        ph, pw = -h % m, -w % m
-        # reflection needs the pad to be smaller than the side; mirror edges up to the side;
-        # an image too small even for that is stretched to the accepted size and back
-        mode = "REFLECT" if ph < h and pw < w else "SYMMETRIC" if ph <= h and pw <= w else None
-        if mode is None:
-            y = generator(tf.image.resize(x, [h + ph, w + pw]), training=False)
-            y = tf.image.resize(y, [h, w])
-        else:
-            x = tf.pad(x, [[0, 0], [0, ph], [0, pw], [0, 0]], mode=mode)
-            y = generator(x, training=False)[:, :h, :w]
-    else:
-        size = config.image_size
-        y = generator(tf.image.resize(x, [size, size]), training=False)
-    return to_uint8(y[0])
+    if not native:
+        return translate(generator, image[None], config.image_size)[0]
+    h, w = image.shape[:2]
+    m = size_multiple(config)
+    ph, pw = -h % m, -w % m
+    # reflection needs the pad to be smaller than the side; mirror edges up to the side;
+    # an image too small even for that is stretched to the accepted size and back
+    mode = "REFLECT" if ph < h and pw < w else "SYMMETRIC" if ph <= h and pw <= w else None
+    if mode is None:
+        return translate_batch(generator, image[None], (h + ph, w + pw), (h, w)).numpy()[0]
+    padded = np.pad(image, [[0, ph], [0, pw], [0, 0]], mode=mode.lower())
+    return translate(generator, padded[None])[0, :h, :w]
 
 
 @dataclass
@@ -176,11 +160,8 @@ class ServingGenerator(tf.Module):
 
     @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")])
     def serve(self, images):
-        size = tf.shape(images)[1:3]
-        x = normalize(images)
-        y = self.generator(tf.image.resize(x, [self.image_size] * 2), training=False)
-        y = tf.image.resize(tf.cast(y, tf.float32), size)
-        return {"images": tf.cast(tf.clip_by_value(tf.round((y + 1.0) * 127.5), 0, 255), tf.uint8)}
+        back = tf.shape(images)[1:3]  # each input's size
+        return {"images": translate_batch(self.generator, images, self.image_size, back)}
 
 
 def export(run: LoadedRun, output: str | Path) -> dict[str, Path]:

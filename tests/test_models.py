@@ -3,7 +3,7 @@ import pytest
 import tensorflow as tf
 from keras import layers
 
-from cyclegan_lesson import models
+from cyclegan_lesson import models, speedups
 from cyclegan_lesson.config import PROFILES
 from cyclegan_lesson.models import (
     InstanceNormalization,
@@ -11,7 +11,6 @@ from cyclegan_lesson.models import (
     count_params,
     patch_discriminator,
     resnet_generator,
-    set_small_map_gemm,
     unet_generator,
 )
 
@@ -66,8 +65,17 @@ def test_kernels_start_from_normal_002(unet256):
 
 def test_smaller_unets_drop_innermost_levels():
     model = unet_generator(image_size=32, base_filters=8)
-    downs = _blocks(model)[:5]
+    downs, ups = _blocks(model)[:5], _blocks(model)[5:]
     assert [b.layers[0].filters for b in downs] == [8, 16, 32, 64, 64]
+    assert [b.layers[0].filters for b in ups] == [64, 32, 16, 8]
+    # the dropped inner levels take their dropout with them: 128 px keeps two of the three
+    ups = _blocks(unet_generator(image_size=128, base_filters=8))[7:]
+    dropout = [any(isinstance(x, layers.Dropout) for x in b.layers) for b in ups]
+    assert dropout == [True, True, False, False, False, False]
+    with pytest.raises(ValueError, match="up to 256"):
+        unet_generator(image_size=512)
+    with pytest.raises(ValueError, match="dropout_layers must be 0 to 3"):
+        unet_generator(image_size=32, dropout_layers=4)
 
 
 @pytest.mark.parametrize("size", [32, 64, 128, 256])
@@ -100,8 +108,9 @@ def test_instance_norm_normalises_each_image_and_channel():
 
 
 def test_dropout_only_in_training():
-    model = unet_generator(image_size=32, base_filters=8)
-    x = tf.random.uniform([1, 32, 32, 3], -1, 1)
+    # 128 px keeps two of the reference's three dropout levels; the innermost sees only zeros
+    model = unet_generator(image_size=128, base_filters=8)
+    x = tf.random.uniform([1, 128, 128, 3], -1, 1)
     np.testing.assert_array_equal(model(x, training=False), model(x, training=False))
     assert not np.allclose(model(x, training=True), model(x, training=True))
 
@@ -178,18 +187,18 @@ def test_same_variable_shapes_as_tensorflow_examples(unet256, disc256):
                                               (False, 2), (False, 4), (False, 16)])  # fmt: skip
 def test_small_map_layers_compute_what_keras_layers_compute(transposed, side, monkeypatch):
     # the matrix products are exact at any size; raise the limits to check them at 16 px too
-    monkeypatch.setattr(models, "SMALL_CONV_INPUT", 16)
-    monkeypatch.setattr(models, "SMALL_TRANSPOSED_INPUT", 16)
+    monkeypatch.setattr(speedups, "SMALL_CONV_INPUT", 16)
+    monkeypatch.setattr(speedups, "SMALL_TRANSPOSED_INPUT", 16)
     rng = np.random.default_rng(side)
     stock_cls = layers.Conv2DTranspose if transposed else layers.Conv2D
-    fast_cls = models.Conv2DTranspose if transposed else models.Conv2D
+    fast_cls = speedups.SmallMapConv2DTranspose if transposed else speedups.SmallMapConv2D
     x = tf.constant(rng.normal(size=(3, side, side, 6)), tf.float32)
     fast = fast_cls(5, 4, strides=2, padding="same", use_bias=False)
     stock = stock_cls(5, 4, strides=2, padding="same", use_bias=False)
     fast(x), stock(x)
     stock.kernel.assign(rng.normal(size=stock.kernel.shape))
     fast.kernel.assign(stock.kernel)
-    assert models._small_map(fast, x)
+    assert speedups.small_map(fast, x)
     results = []
     for layer in (fast, stock):
         with tf.GradientTape() as tape:
@@ -204,35 +213,60 @@ def test_small_map_layers_compute_what_keras_layers_compute(transposed, side, mo
 
 
 def test_large_or_odd_maps_take_the_stock_path():
-    conv = models.Conv2D(4, 4, strides=2, padding="same")
-    transposed = models.Conv2DTranspose(4, 4, strides=2, padding="same")
-    side = 2 * max(models.SMALL_CONV_INPUT, models.SMALL_TRANSPOSED_INPUT)
+    conv = speedups.SmallMapConv2D(4, 4, strides=2, padding="same")
+    transposed = speedups.SmallMapConv2DTranspose(4, 4, strides=2, padding="same")
+    side = 2 * max(speedups.SMALL_CONV_INPUT, speedups.SMALL_TRANSPOSED_INPUT)
     big = tf.zeros([1, side, side, 3])
-    assert not models._small_map(conv, big) and not models._small_map(transposed, big)
-    assert not models._small_map(conv, tf.zeros([1, 5, 5, 3]))  # odd: 'same' pads unevenly
-    assert not models._small_map(models.Conv2D(4, 3, strides=2, padding="same"), big[:, :4, :4])
-    assert models._small_map(transposed, tf.zeros([1, 1, 1, 3]))
+    assert not speedups.small_map(conv, big) and not speedups.small_map(transposed, big)
+    assert not speedups.small_map(conv, tf.zeros([1, 5, 5, 3]))  # odd: 'same' pads unevenly
+    three = speedups.SmallMapConv2D(4, 3, strides=2, padding="same")
+    assert not speedups.small_map(three, big[:, :4, :4])
+    assert speedups.small_map(transposed, tf.zeros([1, 1, 1, 3]))
 
 
-def test_unet_with_and_without_the_small_map_path_agree():
+def test_the_models_are_stock_keras_until_the_speedups_swap_layers_in():
     model = unet_generator(image_size=64, base_filters=8)
+    convs = [
+        layer
+        for layer in model._flatten_layers(include_self=False)
+        if isinstance(layer, (layers.Conv2D, layers.Conv2DTranspose))
+    ]
+    assert {type(layer) for layer in convs} == {layers.Conv2D, layers.Conv2DTranspose}
     x = tf.random.uniform([2, 64, 64, 3], -1, 1)
-    step = tf.function(lambda x: model(x, training=False))
-    fast = step(x)
-    assert set_small_map_gemm(model, False) == 11  # 6 downs, 5 ups (the last layer is stock)
     stock = tf.function(lambda x: model(x, training=False))(x)
+    weights = [w.numpy() for w in model.weights]
+    # 6 downs, 5 ups and the last layer: all 4x4 stride 2 'same'
+    assert speedups.use_small_map_layers(model) == 12
+    assert speedups.use_small_map_layers(model) == 0  # already swapped
+    assert type(convs[0]) is speedups.SmallMapConv2D
+    fast = tf.function(lambda x: model(x, training=False))(x)
     np.testing.assert_allclose(fast, stock, atol=1e-5)
-    set_small_map_gemm(model, True)
+    assert all(np.array_equal(a, b.numpy()) for a, b in zip(weights, model.weights, strict=True))
+    speedups.apply({"g": model}, "tutorial")
+    assert {type(layer) for layer in convs} == {layers.Conv2D, layers.Conv2DTranspose}
+    # the ResNet's 3x3 and 7x7 convolutions are never swapped
+    assert speedups.use_small_map_layers(resnet_generator(image_size=32, base_filters=8)) == 0
+
+
+def test_models_saved_with_the_old_layer_names_still_load(tmp_path):
+    import keras
+
+    model = unet_generator(image_size=32, base_filters=8)
+    speedups.use_small_map_layers(model)
+    path = tmp_path / "fast.keras"
+    model.save(path)  # under the names earlier versions registered in models.py
+    loaded = keras.models.load_model(path)
+    kinds = {type(layer) for layer in loaded._flatten_layers(include_self=False)}
+    assert speedups.SmallMapConv2D in kinds and speedups.SmallMapConv2DTranspose in kinds
+    x = tf.random.uniform([1, 32, 32, 3], -1, 1)
+    np.testing.assert_array_equal(loaded(x, training=False), model(x, training=False))
+    assert keras.saving.get_registered_name(speedups.SmallMapConv2D) == "cyclegan_lesson>Conv2D"
 
 
 def test_small_map_path_under_mixed_bfloat16():
-    import keras
-
-    keras.config.set_dtype_policy("mixed_bfloat16")
-    try:
+    with speedups.dtype_policy("mixed_bfloat16"):
         model = unet_generator(image_size=32, base_filters=8)
-    finally:
-        keras.config.set_dtype_policy("float32")
+    speedups.use_small_map_layers(model)
     y = model(tf.random.uniform([1, 32, 32, 3], -1, 1))
     assert y.shape == (1, 32, 32, 3) and np.all(np.isfinite(y))
 

@@ -10,7 +10,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from cyclegan_lesson import cli, training
+from cyclegan_lesson import cli, speedups, training
 from cyclegan_lesson.config import PROFILES
 from cyclegan_lesson.models import patch_discriminator, unet_generator
 from cyclegan_lesson.training import CycleGAN, ImagePool, TrainingError, lr_factor, train
@@ -36,19 +36,21 @@ def _relative_error(a, b):
 
 
 @pytest.mark.parametrize(
-    "loss, batch, noise, attention",
-    [("bce", 1, 0.0, False), ("lsgan", 2, 0.0, False), ("lsgan", 2, 0.3, False)]
-    + [("lsgan", 2, 0.0, True)],
+    "loss, batch, attention, pool",
+    [("bce", 1, False, 0), ("lsgan", 2, False, 0), ("lsgan", 2, True, 0), ("lsgan", 2, False, 4)],
 )
-def test_fused_step_gradients_equal_the_tutorial_step(loss, batch, noise, attention):
-    config = TINY.replace(loss=loss, batch_size=batch, cycle_noise=noise, attention=attention)
+def test_fused_step_gradients_equal_the_tutorial_step(loss, batch, attention, pool):
+    config = TINY.replace(loss=loss, batch_size=batch, attention=attention, pool_size=pool)
     gan = CycleGAN(config, models=no_dropout_models(attention=attention))
     rng = np.random.default_rng(0)
     x = tf.constant(rng.uniform(-1, 1, (batch, 32, 32, 3)), tf.float32)
     y = tf.constant(rng.uniform(-1, 1, (batch, 32, 32, 3)), tf.float32)
-    state = gan.noise_rng.state.numpy()
+    pools = [gan.pool_x.rng.state.numpy(), gan.pool_y.rng.state.numpy()]
     ref_grads, ref_values = gan.tutorial_gradients(x, y)
-    gan.noise_rng.reset(state)  # both steps draw the same cycle noise
+    for p in (gan.pool_x, gan.pool_y):  # both steps draw the same fakes from the pools
+        p.count.assign(0)
+    gan.pool_x.rng.reset(pools[0])
+    gan.pool_y.rng.reset(pools[1])
     grads, values = gan.fused_gradients(x, y)
     for name in training.MODEL_NAMES:
         assert len(grads[name]) == len(ref_grads[name]) > 0
@@ -73,31 +75,6 @@ def test_fused_step_gradients_equal_the_tutorial_step(loss, batch, noise, attent
             assert _relative_error(g, r) <= 1e-4, (name, v.path)
     for key, value in ref_values.items():
         assert float(values[key]) == pytest.approx(float(value), rel=1e-5), key
-
-
-def test_cycle_noise_changes_only_the_cycle_term():
-    rng = np.random.default_rng(1)
-    x = tf.constant(rng.uniform(-1, 1, (2, 32, 32, 3)), tf.float32)
-    y = tf.constant(rng.uniform(-1, 1, (2, 32, 32, 3)), tf.float32)
-    clean = CycleGAN(TINY.replace(loss="lsgan"), models=no_dropout_models())
-    noisy = CycleGAN(TINY.replace(loss="lsgan", cycle_noise=0.5), models=no_dropout_models())
-    _, a = clean.fused_gradients(x, y)
-    _, b = noisy.fused_gradients(x, y)
-    for key in ("gen_g", "gen_f", "identity_g", "identity_f", "disc_x", "disc_y"):
-        assert float(a[key]) == float(b[key]), key
-    assert float(b["cycle"]) != pytest.approx(float(a["cycle"]), rel=1e-3)
-    # the noise is what moves it: the cycle loss with the same noise added by hand
-    noisy.noise_rng.reset_from_seed(TINY.seed + 13)
-    noise_x = noisy.noise_rng.normal(x.shape, stddev=0.5)
-    noise_y = noisy.noise_rng.normal(y.shape, stddev=0.5)
-    G, F = noisy.generator_g, noisy.generator_f
-    cycled_x = F(G(x, training=True) + noise_y, training=True)
-    cycled_y = G(F(y, training=True) + noise_x, training=True)
-    by_hand = 10.0 * (np.mean(np.abs(x - cycled_x)) + np.mean(np.abs(y - cycled_y)))
-    assert float(b["cycle"]) == pytest.approx(by_hand, rel=1e-5)
-    # and it is drawn anew each step
-    _, c = noisy.fused_gradients(x, y)
-    assert float(c["cycle"]) != float(b["cycle"])
 
 
 def _open_masks(gan, opening):
@@ -155,7 +132,7 @@ def test_fused_adam_matches_keras_adam():
     shapes = [(4, 4, 3, 8), (8,), (1,)]
     start = [rng.normal(size=s).astype("float32") for s in shapes]
     runs = {}
-    for cls in (tf.keras.optimizers.Adam, training.FusedAdam):
+    for cls in (tf.keras.optimizers.Adam, speedups.FusedAdam):
         variables = [tf.Variable(v) for v in start]
         opt = cls(2e-4, beta_1=0.5)
         grad_rng = np.random.default_rng(1)
@@ -169,7 +146,7 @@ def test_fused_adam_matches_keras_adam():
     keras_state, fused_state = runs.values()
     assert len(keras_state) == len(fused_state)
     moved = max(
-        np.max(np.abs(a - b)) for a, b in zip(runs[training.FusedAdam][:3], start, strict=True)
+        np.max(np.abs(a - b)) for a, b in zip(runs[speedups.FusedAdam][:3], start, strict=True)
     )
     assert moved > 1e-4
     # TF's kernel computes 1 - beta_2 in float32 (0.00099998713, not 0.001): the second
@@ -178,17 +155,28 @@ def test_fused_adam_matches_keras_adam():
         np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-9)
 
 
-def test_only_the_fused_step_uses_the_fused_adam_kernel():
-    gan = CycleGAN(TINY, models=no_dropout_models())
+@pytest.mark.parametrize("impl", ["fused", "tutorial"])
+def test_one_setting_picks_the_step_the_layers_and_the_adam(impl):
+    from keras import layers
+
+    gan = CycleGAN(TINY.replace(impl=impl), models=no_dropout_models())
+    fused = impl == "fused"
+    assert isinstance(gan.optimizers["generator_g"], speedups.FusedAdam) is fused
+    convs = {
+        type(layer)
+        for layer in gan.generator_g._flatten_layers(include_self=False)
+        if isinstance(layer, layers.Conv2D | layers.Conv2DTranspose)
+    }
+    expected = {speedups.SmallMapConv2D, speedups.SmallMapConv2DTranspose}
+    assert convs == (expected if fused else {layers.Conv2D, layers.Conv2DTranspose})
     x = tf.zeros([1, 32, 32, 3])
-    for impl, expected in (("fused", True), ("tutorial", False)):
-        gan.train_step(x, x, impl)
-        graph = gan._compiled[impl].get_concrete_function(x, x).graph.as_graph_def()
-        ops = {node.op for node in graph.node}
-        ops |= {node.op for f in graph.library.function for node in f.node_def}
-        assert ("ResourceApplyAdam" in ops) is expected, impl
-        # Keras' Adam: var.assign_sub(m * alpha / (sqrt(v) + epsilon))
-        assert ("AssignSubVariableOp" in ops) is not expected, impl
+    gan.train_step(x, x)
+    graph = gan._compiled.get_concrete_function(x, x).graph.as_graph_def()
+    ops = {node.op for node in graph.node}
+    ops |= {node.op for f in graph.library.function for node in f.node_def}
+    assert ("ResourceApplyAdam" in ops) is fused
+    # Keras' Adam: var.assign_sub(m * alpha / (sqrt(v) + epsilon))
+    assert ("AssignSubVariableOp" in ops) is not fused
 
 
 def test_training_run_writes_checkpoints_previews_and_history(tmp_path):
@@ -241,7 +229,6 @@ def test_interrupt_saves_and_resume_continues_exactly(tmp_path, attention):
         output_dir=str(tmp_path / "run"),
         epochs=2,
         decay_epochs=1,
-        cycle_noise=0.1,
         attention=attention,
     )
 
@@ -388,10 +375,10 @@ def test_image_pool_fills_then_returns_old_images_about_half_the_time():
 
 @pytest.mark.parametrize("impl", ["fused", "tutorial"])
 def test_xla_compiled_step_with_an_image_pool(impl):
-    gan = CycleGAN(TINY.replace(jit_compile=True, pool_size=2, loss="lsgan"))
+    gan = CycleGAN(TINY.replace(jit_compile=True, pool_size=2, loss="lsgan", impl=impl))
     x = tf.random.uniform([1, 32, 32, 3], -1, 1)
     for _ in range(3):  # filling the pool, then sampling from it
-        values = gan.train_step(x, x, impl)
+        values = gan.train_step(x, x)
     assert all(np.isfinite(float(v)) for v in values.values())
     assert int(gan.pool_x.count) == 2
 
@@ -431,12 +418,6 @@ def test_mixed_precision_steps_train(precision):
     for _ in range(3):
         gan.train_step(x, x)
     assert not np.array_equal(before, gan.generator_g.trainable_variables[0].numpy())
-
-
-def test_unknown_step_implementation():
-    gan = CycleGAN(TINY, models=no_dropout_models())
-    with pytest.raises(ValueError, match="impl must be"):
-        gan.train_step(tf.zeros([1, 32, 32, 3]), tf.zeros([1, 32, 32, 3]), "clever")
 
 
 MIRRORED = textwrap.dedent(
@@ -549,3 +530,76 @@ def test_previews_show_in_a_notebook_as_small_jpegs(monkeypatch):
     (image,) = shown
     assert image.format == "jpeg" and image.data[:2] == b"\xff\xd8"  # a JPEG's first bytes
     assert len(image.data) < 150_000  # pure noise: the worst case
+
+
+def test_each_total_is_the_sum_of_the_terms_its_generator_owns():
+    from cyclegan_lesson.step import GENERATOR_TERMS
+
+    gan = CycleGAN(TINY.replace(attention=True, lambda_mask=1.0), models=no_dropout_models())
+    x = tf.random.uniform([1, 32, 32, 3], -1, 1, seed=3)
+    _, values = gan.fused_gradients(x, -x)
+    g = ["gen_g", "cycle", "identity_g", "mask_g", "mask_cycle"]
+    f = ["gen_f", "cycle", "identity_f", "mask_f", "mask_cycle"]
+    for total, terms in (("total_gen_g", g), ("total_gen_f", f)):
+        assert float(values[total]) == pytest.approx(sum(float(values[t]) for t in terms))
+    # the terms that need both generators are the round trip's
+    shared = [t for t, owners in GENERATOR_TERMS.items() if len(owners) == 2]
+    assert shared == ["cycle", "mask_cycle"]
+
+
+class _Recorder(tf.keras.callbacks.Callback):
+    """A user's callback: records what the loop tells it, and may stop training."""
+
+    def __init__(self, stop_after=None):
+        super().__init__()
+        self.calls, self.stop_after = [], stop_after
+
+    def on_train_begin(self, logs=None):
+        self.calls.append(("begin", self.params["epochs"], self.params["steps"]))
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.calls.append(("batch", batch, sorted(logs)[:2]))
+        if self.stop_after is not None and len(self.calls) > self.stop_after:
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.calls.append(("epoch", epoch, logs["step"]))
+
+    def on_train_end(self, logs=None):
+        self.calls.append(("end", logs["interrupted"]))
+
+
+def test_user_callbacks_run_beside_the_package_and_can_stop_training(tmp_path):
+    config = TINY.replace(output_dir=str(tmp_path / "run"), epochs=2)
+    stopper = _Recorder(stop_after=2)
+    stopped = train(config, progress=False, callbacks=[stopper])
+    assert stopper.calls[0] == ("begin", 2, 4)
+    assert [c[:2] for c in stopper.calls[1:3]] == [("batch", 0), ("batch", 1)]
+    assert stopper.calls[1][2] == ["cycle", "disc_x"]  # the step's losses, as floats
+    assert stopper.calls[-1] == ("end", True)
+    assert stopped.interrupted and stopped.checkpoint.endswith("ckpt-2")  # saved on stopping
+    recorder = _Recorder()
+    train(config, progress=False, callbacks=[recorder])
+    # resumed at step 2: batches 2 and 3 of epoch 1, then epoch 2
+    assert [c for c in recorder.calls if c[0] != "batch"] == [
+        ("begin", 2, 4),
+        ("epoch", 0, 4),
+        ("epoch", 1, 8),
+        ("end", False),
+    ]
+    assert [c[1] for c in recorder.calls if c[0] == "batch"] == [2, 3, 0, 1, 2, 3]
+
+
+def test_a_resumed_run_says_from_where_and_what_changed(tmp_path, capsys):
+    config = TINY.replace(output_dir=str(tmp_path / "run"), epochs=2)
+    train(config, progress=False, max_steps=5)
+    assert "Resuming" not in capsys.readouterr().out  # a new run has nothing to say
+    train(config.replace(lambda_identity=0.3, epochs=3), progress=False, max_steps=1)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == (
+        f"Resuming {tmp_path / 'run'} from {tmp_path / 'run' / 'checkpoints' / 'ckpt-5'}: "
+        "epoch 2 of 3, step 5 (1 steps into the epoch)."
+    )
+    assert lines[1].startswith("Settings that differ from ")
+    assert lines[2:4] == ["  lambda_identity: 0.5 -> 0.3", "  epochs: 2 -> 3"]
+    assert len(lines) == 4

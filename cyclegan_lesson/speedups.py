@@ -1,0 +1,247 @@
+"""What makes the package's training step faster than the seed's without changing its maths.
+
+One setting, ``Config.impl``, turns all of it on (``"fused"``, the default) or off
+(``"tutorial"``: the seed's step on stock Keras layers with Keras' Adam). :func:`apply` is the
+one place where it reaches the models, :func:`adam` where it reaches the optimisers; the
+batched step itself is :meth:`step.CycleGAN.fused_gradients`.
+
+* **Small-map convolutions.** On CPU, oneDNN's convolutions are inefficient on the U-Net's
+  innermost levels: maps of a few pixels with 512-1,024 channels, little work per weight read.
+  The same sums as one matrix product (im2col for the stride-2 conv, matmul + overlap-add for
+  the transposed conv) are faster there and slower on large maps
+  (``python benchmarks/small_maps.py`` times each layer both ways). :class:`SmallMapConv2D`
+  and :class:`SmallMapConv2DTranspose` are Keras' layers with the same weights that take the
+  matrix product up to :data:`SMALL_CONV_INPUT` / :data:`SMALL_TRANSPOSED_INPUT`.
+* **One-pass Adam.** :class:`FusedAdam` is Keras' Adam whose update runs as TensorFlow's
+  ``ResourceApplyAdam`` kernel.
+* **Mixed precision**: :func:`dtype_policy` builds the models under a Keras dtype policy, and
+  :class:`LossScale` scales float16 losses (both steps use them; the seed has neither).
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import keras
+import tensorflow as tf
+from keras import layers, ops
+
+PACKAGE = "cyclegan_lesson"
+
+# Up to these input sides a 4x4 stride-2 'same' layer takes the matrix product (measured on
+# the step as a whole: ``python benchmarks/small_map_limits.py``).
+SMALL_CONV_INPUT = 4
+SMALL_TRANSPOSED_INPUT = 8
+
+
+# --------------------------------------------------------------- small-map convolutions
+
+
+def conv4x4_stride2_as_matmul(x, kernel):
+    """``Conv2D(k=4, strides=2, padding='same')`` as one matrix product (im2col).
+
+    x: (batch, 2h, 2w, c); kernel: (4, 4, c, filters). Returns (batch, h, w, filters).
+    'same' pads one pixel on each side; output pixel o reads padded pixels 2o + t for the
+    taps t = 0..3. The patches are laid out (ty, tx, c), the kernel's own order, so the kernel
+    enters the product as a reshape, without a copy.
+    """
+    b, h2, w2, c = ops.shape(x)
+    h, w = h2 // 2, w2 // 2
+    filters = kernel.shape[-1]
+    padded = ops.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]])
+    patches = ops.concatenate(
+        [
+            padded[:, ty : ty + 2 * h : 2, tx : tx + 2 * w : 2, :]
+            for ty in range(4)
+            for tx in range(4)
+        ],
+        axis=-1,
+    )
+    out = ops.matmul(ops.reshape(patches, [-1, 16 * c]), ops.reshape(kernel, [16 * c, filters]))
+    return ops.reshape(out, [b, h, w, filters])
+
+
+def conv4x4_transpose_stride2_as_matmul(x, kernel):
+    """``Conv2DTranspose(k=4, strides=2, padding='same')`` as a matrix product + overlap-add.
+
+    x: (batch, h, w, c); kernel: (4, 4, filters, c). Returns (batch, 2h, 2w, filters).
+    Input pixel i adds ``kernel[t] @ x[i]`` to output pixel 2i + t - 1 for the taps t = 0..3:
+    one product gives all 16 taps of every pixel (the kernel, read as (16 * filters, c), enters
+    it without a copy); tap t = 2q + r lands in output phase r, shifted by q.
+    """
+    b, h, w, c = ops.shape(x)
+    filters = kernel.shape[2]
+    taps = ops.matmul(
+        ops.reshape(x, [-1, c]), ops.transpose(ops.reshape(kernel, [16 * filters, c]))
+    )
+    taps = ops.reshape(taps, [b, h, w, 2, 2, 2, 2, filters])  # (.., qy, ry, qx, rx, f)
+    phases = 0
+    for qy in (0, 1):
+        for qx in (0, 1):
+            tap = ops.reshape(taps[:, :, :, qy, :, qx, :, :], [b, h, w, 4 * filters])
+            phases += ops.pad(tap, [[0, 0], [qy, 1 - qy], [qx, 1 - qx], [0, 0]])
+    full = ops.reshape(phases, [b, h + 1, w + 1, 2, 2, filters])  # (.., ry, rx, f)
+    full = ops.reshape(ops.transpose(full, [0, 1, 3, 2, 4, 5]), [b, 2 * h + 2, 2 * w + 2, filters])
+    return full[:, 1:-1, 1:-1, :]
+
+
+def _is_4x4_stride2_same(layer) -> bool:
+    return (
+        layer.kernel_size == (4, 4)
+        and layer.strides == (2, 2)
+        and layer.padding == "same"
+        and layer.dilation_rate == (1, 1)
+        and layer.data_format == "channels_last"
+    )
+
+
+def small_map(layer, x) -> bool:
+    """Whether ``layer`` (a 4x4 stride-2 'same' conv or transposed conv) takes the
+    matrix-product path for input ``x``: its spatial sizes are known when traced and small
+    (a conv's input: even, at most SMALL_CONV_INPUT; a transposed conv's: at most
+    SMALL_TRANSPOSED_INPUT)."""
+    h, w = x.shape[1], x.shape[2]
+    if not _is_4x4_stride2_same(layer) or h is None or w is None:
+        return False
+    if isinstance(layer, layers.Conv2DTranspose):
+        return max(h, w) <= SMALL_TRANSPOSED_INPUT
+    return h % 2 == 0 and w % 2 == 0 and max(h, w) <= SMALL_CONV_INPUT
+
+
+# Registered under the names that earlier versions gave them in models.py, so .keras files
+# saved then still load.
+@keras.saving.register_keras_serializable(package=PACKAGE, name="Conv2D")
+class SmallMapConv2D(layers.Conv2D):
+    """``keras.layers.Conv2D`` (same weights, same result) that computes a 4x4 stride-2 'same'
+    convolution of a small map as one matrix product."""
+
+    def convolution_op(self, inputs, kernel):
+        if small_map(self, inputs):
+            return conv4x4_stride2_as_matmul(inputs, kernel)
+        return super().convolution_op(inputs, kernel)
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE, name="Conv2DTranspose")
+class SmallMapConv2DTranspose(layers.Conv2DTranspose):
+    """``keras.layers.Conv2DTranspose`` (same weights, same result) that computes a 4x4
+    stride-2 'same' transposed convolution of a small map as a matrix product + overlap-add."""
+
+    def call(self, inputs):
+        if not small_map(self, inputs):
+            return super().call(inputs)
+        outputs = conv4x4_transpose_stride2_as_matmul(inputs, self.kernel)
+        if self.use_bias:
+            outputs = ops.add(outputs, ops.reshape(self.bias, (1, 1, 1, self.filters)))
+        return self.activation(outputs)
+
+
+_FAST = {layers.Conv2D: SmallMapConv2D, layers.Conv2DTranspose: SmallMapConv2DTranspose}
+_STOCK = {fast: stock for stock, fast in _FAST.items()}
+
+
+def use_small_map_layers(model: keras.Model, enabled: bool = True) -> int:
+    """Give every 4x4 stride-2 'same' conv and transposed conv in ``model`` the small-map
+    class (``enabled``) or Keras' own class back. The layer objects and their weights stay
+    as they are, so checkpoints are unchanged; it takes effect at the next trace. Returns the
+    number of layers switched."""
+    swaps = _FAST if enabled else _STOCK
+    count = 0
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        if type(layer) in swaps and _is_4x4_stride2_same(layer):
+            layer.__class__ = swaps[type(layer)]
+            count += 1
+    return count
+
+
+# ------------------------------------------------------------------------------- Adam
+
+
+class FusedAdam(keras.optimizers.Adam):
+    """Keras' Adam whose update runs as TensorFlow's one-pass ``ResourceApplyAdam`` kernel.
+
+    The update is the same (the same moments, the same bias-corrected step size, the same
+    epsilon; equal to float rounding) and so are the variables, so checkpoints are unchanged.
+    Keras' Adam spends about ten element-wise ops per weight tensor, each a pass over memory;
+    with the 256-px models' 114 M weights that is a large share of a CPU step
+    (``python benchmarks/optimizer.py``).
+    """
+
+    def update_step(self, gradient, variable, learning_rate):
+        if self.amsgrad or isinstance(gradient, tf.IndexedSlices):
+            return super().update_step(gradient, variable, learning_rate)
+        dtype = variable.dtype
+        index = self._get_variable_index(variable)
+        step = tf.cast(self.iterations + 1, dtype)
+        tf.raw_ops.ResourceApplyAdam(
+            var=variable.handle,
+            m=self._momentums[index].value.handle,
+            v=self._velocities[index].value.handle,
+            beta1_power=tf.pow(tf.cast(self.beta_1, dtype), step),
+            beta2_power=tf.pow(tf.cast(self.beta_2, dtype), step),
+            lr=tf.cast(learning_rate, dtype),
+            beta1=tf.cast(self.beta_1, dtype),
+            beta2=tf.cast(self.beta_2, dtype),
+            epsilon=tf.cast(self.epsilon, dtype),
+            grad=tf.cast(gradient, dtype),
+        )
+
+
+# ---------------------------------------------------------------------- mixed precision
+
+
+@contextlib.contextmanager
+def dtype_policy(name: str):
+    """Build layers under a Keras dtype policy, then restore the previous global policy."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+class LossScale(tf.Module):
+    """Dynamic loss scaling for float16 (scale 1 and no checks otherwise): one scale for all
+    four models, so the fused step's shared backward pass stays consistent."""
+
+    def __init__(self, enabled: bool, initial: float = 2.0**15, period: int = 2000):
+        super().__init__()
+        self.enabled, self.period = enabled, period
+        self.scale = tf.Variable(initial if enabled else 1.0, trainable=False)
+        self.good_steps = tf.Variable(0, dtype=tf.int64, trainable=False)
+
+    def __call__(self, loss):
+        return loss * self.scale if self.enabled else loss
+
+    def unscale(self, grads):
+        if not self.enabled:
+            return grads, tf.constant(True)
+        grads = [g / self.scale for g in grads]
+        finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g in grads])
+        return grads, finite
+
+    def update(self, finite):
+        if not self.enabled:
+            return
+        grow = tf.logical_and(finite, self.good_steps + 1 >= self.period)
+        self.scale.assign(
+            tf.where(finite, tf.where(grow, self.scale * 2, self.scale), self.scale / 2)
+        )
+        self.good_steps.assign(tf.where(finite & ~grow, self.good_steps + 1, 0))
+
+
+# ------------------------------------------------------------------- the one switch
+
+
+def apply(models: dict[str, keras.Model], impl: str) -> None:
+    """Give a run's models the layers ``impl`` asks for: ``"fused"``, the small-map
+    convolutions; ``"tutorial"``, Keras' stock layers throughout (as the reference)."""
+    for model in models.values():
+        use_small_map_layers(model, impl == "fused")
+
+
+def adam(config) -> keras.optimizers.Adam:
+    """One model's optimiser: :class:`FusedAdam` for ``impl="fused"``, Keras' Adam for the
+    tutorial's step (the same update, the same variables)."""
+    cls = FusedAdam if config.impl == "fused" else keras.optimizers.Adam
+    return cls(config.learning_rate, beta_1=config.beta_1)
