@@ -46,14 +46,9 @@ def ensure_venv(extras: str = "dev") -> None:
 
 
 def _finished(run: Path) -> bool:
-    """True when a run's history already has all the epochs its config asks for."""
-    import json
-
-    config, history = run / "config.json", run / "history.csv"
-    if not (config.exists() and history.exists()):
-        return False
-    epochs = json.loads(config.read_text())["epochs"]
-    return len(history.read_text().strip().splitlines()) - 1 >= epochs
+    """Ask the package whether the run has trained all its epochs."""
+    status = subprocess.run([str(BIN / "cyclegan-lesson"), "status", "--run", str(run)], cwd=ROOT)
+    return status.returncode == 0
 
 
 def demo() -> None:

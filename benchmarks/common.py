@@ -11,12 +11,48 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import tensorflow as tf  # noqa: E402
 
+# Vector extensions that decide how fast TensorFlow's CPU kernels (oneDNN) run, as
+# /proc/cpuinfo names them.
+EXTENSIONS = {
+    "avx2": "AVX2",
+    "fma": "FMA",
+    "avx512f": "AVX-512",
+    "avx512_bf16": "AVX512_BF16",
+    "amx_tile": "AMX",
+}
+
+
+def cpu_description(cpuinfo: str) -> str:
+    """The CPU a figure came from, from the text of /proc/cpuinfo: model name, family and
+    model, and which of AVX2, FMA, AVX-512, AVX512_BF16 and AMX it has, e.g.
+    ``AMD EPYC (family 25, model 1): AVX2, FMA; no AVX-512, AVX512_BF16, AMX``."""
+    fields = {}
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        fields.setdefault(key.strip(), value.strip())  # the first processor's
+    flags = set(fields.get("flags", "").split())
+    has = [name for flag, name in EXTENSIONS.items() if flag in flags]
+    lacks = [name for flag, name in EXTENSIONS.items() if flag not in flags]
+    model = fields.get("model name") or platform.processor() or platform.machine()
+    if "cpu family" in fields:
+        model += f" (family {fields['cpu family']}, model {fields.get('model', '?')})"
+    text = f"{model}: {', '.join(has) or 'none of AVX2, FMA, AVX-512'}"
+    return text + (f"; no {', '.join(lacks)}" if lacks else "")
+
 
 def machine() -> str:
+    """One line naming the machine: CPU model and vector extensions, cores, GPU, TensorFlow,
+    and oneDNN's ISA cap when ``ONEDNN_MAX_CPU_ISA`` is set."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = cpu_description(f.read())
+    except OSError:
+        cpu = platform.processor() or platform.machine()
     gpus = tf.config.list_physical_devices("GPU")
     device = f"{len(gpus)} GPU(s)" if gpus else "CPU only"
-    cpu = platform.processor() or platform.machine()
-    return f"{cpu}, {os.cpu_count()} cores, {device}, TensorFlow {tf.__version__}"
+    cap = os.environ.get("ONEDNN_MAX_CPU_ISA")
+    cap = f", ONEDNN_MAX_CPU_ISA={cap}" if cap else ""
+    return f"{cpu}; {os.cpu_count()} cores, {device}, TensorFlow {tf.__version__}{cap}"
 
 
 def median_seconds(fn, steps: int, warmup: int = 3) -> float:
@@ -38,13 +74,13 @@ def conv_flops(model: tf.keras.Model, image_size: int, batch: int = 1) -> int:
     activations and additions are left out. Shapes are recorded from a real forward pass.
     (Cross-checked against TF's graph profiler: within 0.3% for the U-Net, PatchGAN and
     ResNet-9 at 256 px; the profiler also counts the element-wise ops.)"""
-    from cyclegan_lesson import models
+    from cyclegan_lesson import speedups
 
     conv, transposed = tf.keras.layers.Conv2D, tf.keras.layers.Conv2DTranspose
     total = 0
     busy = set()  # a subclass's call may call its parent's: count each layer call once
     # the classes that define the call of each conv class (the package's small-map ones too)
-    layer_classes = (conv, transposed, models.Conv2D, models.Conv2DTranspose)
+    layer_classes = (conv, transposed, speedups.SmallMapConv2D, speedups.SmallMapConv2DTranspose)
     owners = {next(k for k in c.__mro__ if "call" in vars(k)) for c in layer_classes}
     originals = {cls: vars(cls)["call"] for cls in owners}
 

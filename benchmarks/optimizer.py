@@ -4,7 +4,7 @@
 
 Applies the same random gradients to the tutorial's models (114 M weights at 256 px) with
 Keras' Adam (about ten element-wise ops per weight tensor, the seed's optimiser) and with
-``training.FusedAdam`` (TF's one-pass ``ResourceApplyAdam`` kernel, the same update), each
+``speedups.FusedAdam`` (TF's one-pass ``ResourceApplyAdam`` kernel, the same update), each
 inside one tf.function, side by side in one process. The last line is `fused_s <median>`.
 """
 
@@ -19,7 +19,7 @@ import tensorflow as tf  # noqa: E402
 from common import machine, median_seconds  # noqa: E402
 
 from cyclegan_lesson.config import PROFILES  # noqa: E402
-from cyclegan_lesson.training import CycleGAN  # noqa: E402
+from cyclegan_lesson.step import CycleGAN  # noqa: E402
 
 
 def main() -> None:
@@ -37,10 +37,12 @@ def main() -> None:
     print(f"{weights / 1e6:.1f} M weights at {args.size} px")
     times = {}
     for fused in (False, True):
-        apply = tf.function(lambda fused=fused: gan.apply_gradients(grads, fused=fused))
+        impl = "fused" if fused else "tutorial"
+        gan = CycleGAN(PROFILES["tutorial"].replace(image_size=args.size, impl=impl))
+        apply = tf.function(lambda gan=gan: gan.apply_gradients(grads))
         # reading a weight back waits for the update
         times[fused] = median_seconds(
-            lambda apply=apply: (apply(), gan.generator_g.trainable_variables[0].numpy()),
+            lambda apply=apply, gan=gan: (apply(), gan.generator_g.trainable_variables[0].numpy()),
             args.steps,
         )
     print(f"Keras Adam: {times[False]:.3f} s per update of all four models")

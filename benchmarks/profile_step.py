@@ -23,7 +23,7 @@ from common import machine  # noqa: E402
 from tensorflow.python.profiler.internal import _pywrap_profiler_plugin  # noqa: E402
 
 from cyclegan_lesson.config import PROFILES  # noqa: E402
-from cyclegan_lesson.training import CycleGAN  # noqa: E402
+from cyclegan_lesson.step import CycleGAN  # noqa: E402
 
 STEPS = 3
 
@@ -35,15 +35,18 @@ def main() -> None:
     parser.add_argument("--precision", default="float32")
     args = parser.parse_args()
     print(f"machine: {machine()}")
-    gan = CycleGAN(PROFILES["tutorial"].replace(image_size=args.size, precision=args.precision))
+    config = PROFILES["tutorial"].replace(
+        image_size=args.size, precision=args.precision, impl=args.impl
+    )
+    gan = CycleGAN(config)
     x = tf.random.uniform([1, args.size, args.size, 3], -1, 1)
     y = tf.random.uniform([1, args.size, args.size, 3], -1, 1)
     for _ in range(3):
-        float(gan.train_step(x, y, args.impl)["cycle"])
+        float(gan.train_step(x, y)["cycle"])
     with tempfile.TemporaryDirectory() as logdir:
         tf.profiler.experimental.start(logdir)
         for _ in range(STEPS):
-            float(gan.train_step(x, y, args.impl)["cycle"])
+            float(gan.train_step(x, y)["cycle"])
         tf.profiler.experimental.stop()
         (trace,) = Path(logdir).rglob("*.xplane.pb")
         data, _ = _pywrap_profiler_plugin.xspace_to_tools_data(

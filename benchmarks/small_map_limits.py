@@ -3,7 +3,7 @@
     python benchmarks/small_map_limits.py
 
 Times the default fused float32 step (median of 5 after 3 warm-up steps) with
-``models.SMALL_CONV_INPUT`` / ``SMALL_TRANSPOSED_INPUT`` set to each pair below, in one
+``speedups.SMALL_CONV_INPUT`` / ``SMALL_TRANSPOSED_INPUT`` set to each pair below, in one
 process; the first pair is timed again at the end to show the run-to-run spread.
 """
 
@@ -16,9 +16,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import tensorflow as tf  # noqa: E402
 from common import machine, median_seconds  # noqa: E402
 
-from cyclegan_lesson import models  # noqa: E402
+from cyclegan_lesson import speedups  # noqa: E402
 from cyclegan_lesson.config import PROFILES  # noqa: E402
-from cyclegan_lesson.training import CycleGAN  # noqa: E402
+from cyclegan_lesson.step import CycleGAN  # noqa: E402
 
 LIMITS = [(16, 8), (4, 8), (4, 16), (16, 16), (16, 8)]  # (conv input, transposed input)
 
@@ -27,10 +27,10 @@ def main() -> None:
     print(f"machine: {machine()}")
     x = tf.random.uniform([1, 256, 256, 3], -1, 1)
     y = tf.random.uniform([1, 256, 256, 3], -1, 1)
-    defaults = models.SMALL_CONV_INPUT, models.SMALL_TRANSPOSED_INPUT
+    defaults = speedups.SMALL_CONV_INPUT, speedups.SMALL_TRANSPOSED_INPUT
     try:
         for conv, transposed in LIMITS:
-            models.SMALL_CONV_INPUT, models.SMALL_TRANSPOSED_INPUT = conv, transposed
+            speedups.SMALL_CONV_INPUT, speedups.SMALL_TRANSPOSED_INPUT = conv, transposed
             gan = CycleGAN(PROFILES["tutorial"])
             seconds = median_seconds(lambda gan=gan: float(gan.train_step(x, y)["cycle"]), 5)
             print(
@@ -39,7 +39,7 @@ def main() -> None:
                 flush=True,
             )
     finally:
-        models.SMALL_CONV_INPUT, models.SMALL_TRANSPOSED_INPUT = defaults
+        speedups.SMALL_CONV_INPUT, speedups.SMALL_TRANSPOSED_INPUT = defaults
 
 
 if __name__ == "__main__":

@@ -4,9 +4,9 @@
 
 For each 4x4 stride-2 conv and transposed conv of the tutorial's 256-px U-Net, times forward
 + backward (input and kernel gradients) of ``keras.layers.Conv2D`` / ``Conv2DTranspose``
-against the same layer computed as a matrix product (``models.conv4x4_stride2_as_matmul``,
-``models.conv4x4_transpose_stride2_as_matmul``), side by side, and prints the ratio. The
-models use the matrix product up to ``models.SMALL_CONV_INPUT`` / ``SMALL_TRANSPOSED_INPUT``;
+against the same layer computed as a matrix product (``speedups.conv4x4_stride2_as_matmul``,
+``speedups.conv4x4_transpose_stride2_as_matmul``), side by side, and prints the ratio. The
+models use the matrix product up to ``speedups.SMALL_CONV_INPUT`` / ``SMALL_TRANSPOSED_INPUT``;
 this table and the whole-step timings of ``small_map_limits.py`` set them.
 """
 
@@ -21,7 +21,7 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from common import machine, median_seconds  # noqa: E402
 
-from cyclegan_lesson import models  # noqa: E402
+from cyclegan_lesson import speedups  # noqa: E402
 
 # (input side, input channels, filters) of the U-Net's down convs and up transposed convs
 DOWNS = [(256, 3, 64), (128, 64, 128), (64, 128, 256), (32, 256, 512), (16, 512, 512),
@@ -36,9 +36,9 @@ def time_layer(transposed: bool, side: int, channels: int, filters: int, batch: 
     x = tf.random.normal([batch, side, side, channels])
     layer(x)
     gemm = (
-        models.conv4x4_transpose_stride2_as_matmul
+        speedups.conv4x4_transpose_stride2_as_matmul
         if transposed
-        else models.conv4x4_stride2_as_matmul
+        else speedups.conv4x4_stride2_as_matmul
     )
 
     def step_of(forward):

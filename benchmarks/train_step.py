@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import tensorflow as tf  # noqa: E402
 from common import machine, matmul_peak_gflops, median_seconds, step_flops  # noqa: E402
 
+from cyclegan_lesson import speedups  # noqa: E402
 from cyclegan_lesson.config import PROFILES  # noqa: E402
-from cyclegan_lesson.models import set_small_map_gemm  # noqa: E402
-from cyclegan_lesson.training import CycleGAN  # noqa: E402
+from cyclegan_lesson.step import CycleGAN  # noqa: E402
 
 
 def bench(size, steps, impl, precision, generator, batch, jit, filters, stock_convs=False):
@@ -36,14 +36,15 @@ def bench(size, steps, impl, precision, generator, batch, jit, filters, stock_co
         jit_compile=jit,
         base_filters=filters,
         discriminator_filters=filters,
+        impl=impl,  # tutorial: the seed's step, stock Keras layers, Keras' Adam
     )
     gan = CycleGAN(config)
-    if impl == "tutorial" or stock_convs:  # the seed's models: stock Keras convolutions
+    if stock_convs:  # the fused step without the small-map convolutions
         for model in gan.models.values():
-            set_small_map_gemm(model, False)
+            speedups.use_small_map_layers(model, False)
     x = tf.random.uniform([batch, size, size, 3], -1, 1)
     y = tf.random.uniform([batch, size, size, 3], -1, 1)
-    seconds = median_seconds(lambda: float(gan.train_step(x, y, impl)["cycle"]), steps)
+    seconds = median_seconds(lambda: float(gan.train_step(x, y)["cycle"]), steps)
     flops = step_flops(gan.models, size, batch)
     return seconds, flops
 

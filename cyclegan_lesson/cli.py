@@ -290,6 +290,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser(
+        "status",
+        help="say where a run stands: epoch, step, newest checkpoint, finished or not",
+        description="Say where a run stands: its epoch and step, its newest checkpoint, and "
+        "whether it has trained all its epochs. Exits 0 when it has finished, 1 when it "
+        "has not (or has not started), so scripts can ask.",
+    )
+    p.add_argument("--run", required=True, help="the --out folder of a training run (required)")
+
+    p = sub.add_parser(
         "config",
         help="print the configuration a run would use",
         description=CONFIG_DESCRIPTION,
@@ -351,6 +360,21 @@ def _cmd_train(args) -> int:
     print(f"  previews:    {paths['previews'].resolve()}")
     print(f"  history:     {paths['history'].resolve()}")
     return 130 if result.interrupted else 0
+
+
+def _cmd_status(args) -> int:
+    from .runs import run_status
+
+    status = run_status(args.run)
+    if status["epochs"] is None:
+        print(f"{args.run}: no run yet (no config.json)")
+        return 1
+    state = "finished" if status["finished"] else "not finished"
+    print(
+        f"{args.run}: {state}, epoch {status['epoch']} of {status['epochs']}, "
+        f"step {status['step']}, checkpoint {status['checkpoint']}"
+    )
+    return 0 if status["finished"] else 1
 
 
 def _cmd_translate(args) -> int:
@@ -427,6 +451,7 @@ COMMANDS = {
     "export": _cmd_export,
     "evaluate": _cmd_evaluate,
     "grid": _cmd_grid,
+    "status": _cmd_status,
     "config": _cmd_config,
     "toy-dataset": _cmd_toy_dataset,
 }

@@ -260,8 +260,10 @@ def test_interrupt_saves_and_resume_continues_exactly(tmp_path, attention):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
-def test_run_status_reports_progress(tmp_path):
+def test_run_status_reports_progress(tmp_path, capsys):
     config = TINY.replace(output_dir=str(tmp_path / "run"), epochs=2)
+    assert cli.main(["status", "--run", config.output_dir]) == 1
+    assert "no run yet" in capsys.readouterr().out
     assert training.run_status(config.output_dir) == {
         "epoch": 0,
         "step": 0,
@@ -277,8 +279,12 @@ def test_run_status_reports_progress(tmp_path):
         2,
         False,
     )
+    assert cli.main(["status", "--run", config.output_dir]) == 1
+    assert "not finished, epoch 1 of 2, step 5, checkpoint " in capsys.readouterr().out
     train(config, progress=False)
     assert training.run_status(config.output_dir)["finished"] is True
+    assert cli.main(["status", "--run", config.output_dir]) == 0  # what run.py demo asks
+    assert ": finished, epoch 2 of 2, step 8" in capsys.readouterr().out
 
 
 def test_keyboard_interrupt_leaves_a_loadable_checkpoint(tmp_path, monkeypatch):
