@@ -170,19 +170,6 @@ def test_build_models_from_a_config():
     assert resnet.name == "generator_g" and resnet(x).shape == (1, 32, 32, 3)
 
 
-def test_same_variable_shapes_as_tensorflow_examples(unet256, disc256):
-    pix2pix = pytest.importorskip(
-        "tensorflow_examples.models.pix2pix.pix2pix",
-        reason="tensorflow_examples is not installed (git install only, not on PyPI)",
-    )
-    ref_g = pix2pix.unet_generator(3, norm_type="instancenorm")
-    ref_d = pix2pix.discriminator(norm_type="instancenorm", target=False)
-    for ours, ref in ((unet256, ref_g), (disc256, ref_d)):
-        assert [tuple(v.shape) for v in ours.trainable_weights] == [
-            tuple(v.shape) for v in ref.trainable_weights
-        ]
-
-
 @pytest.mark.parametrize("transposed, side", [(True, 1), (True, 2), (True, 8), (True, 16),
                                               (False, 2), (False, 4), (False, 16)])  # fmt: skip
 def test_small_map_layers_compute_what_keras_layers_compute(transposed, side, monkeypatch):

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from cyclegan_lesson import speedups
 from cyclegan_lesson.models import count_params, patch_discriminator, unet_generator
 
 MODULE = "tensorflow_examples.models.pix2pix.pix2pix"
@@ -61,9 +62,21 @@ def _float32_matmuls():
     tf.config.experimental.enable_tensor_float_32_execution(enabled)
 
 
+def _fast_unet():
+    """The U-Net as the fused step runs it: small maps computed as matrix products."""
+    model = unet_generator(3, "instancenorm")
+    assert speedups.use_small_map_layers(model) == 16  # 8 down, 7 up, the last layer
+    return model
+
+
 NETWORKS = {
     "unet_generator": (
         lambda: unet_generator(3, "instancenorm"),
+        lambda p: p.unet_generator(3, norm_type="instancenorm"),
+        54_414_979,
+    ),
+    "unet_generator_with_speedups": (
+        _fast_unet,
         lambda p: p.unet_generator(3, norm_type="instancenorm"),
         54_414_979,
     ),
@@ -125,7 +138,7 @@ def results(pair):
 
 def test_same_outputs_with_the_reference_weights(results):
     name, (y, _), (y_ref, _), _ = results
-    expected = (1, 256, 256, 3) if name == "unet_generator" else (1, 30, 30, 1)
+    expected = (1, 256, 256, 3) if name.startswith("unet") else (1, 30, 30, 1)
     assert y.shape == y_ref.shape == expected
     np.testing.assert_allclose(y, y_ref, rtol=0, atol=OUTPUT_ATOL)
 
@@ -134,7 +147,7 @@ def _innermost_level_variables(name, reference):
     """The reference variables that get no gradient by construction: the U-Net's innermost
     downsample maps 2x2 to 1x1, and instance norm over a 1x1 map gives (x - mean) = 0, so the
     block outputs its offset alone and its kernel and scale have no effect."""
-    if name != "unet_generator":
+    if not name.startswith("unet"):
         return set()
     blocks = [layer for layer in reference.layers if isinstance(layer, tf.keras.Sequential)]
     innermost = blocks[7]  # 8 downsample blocks, then 7 upsample blocks
