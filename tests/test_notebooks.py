@@ -105,8 +105,8 @@ def test_nbval_passes_on_the_package_as_it_is(tmp_path):
             "02_models.ipynb",
             (
                 "models.py",
-                "down_filters = [min(f * 2**i, 8 * f) for i in range(levels)]",
-                "down_filters = [min(f * 2**i, 8 * f) for i in range(levels - 1)]",
+                "    dropped = 8 - levels\n",
+                "    dropped = 9 - levels\n",
             ),
         ),
     ],
