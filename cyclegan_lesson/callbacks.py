@@ -45,6 +45,7 @@ class ProgressBar(keras.callbacks.Callback):
             self.sums[key] = self.sums.get(key, 0.0) + logs[key]
         self.count += 1
         s, n = self.sums, 2 * self.count
+        self.bar.total = self.params["steps"]  # a time budget's plan may shorten the epoch
         self.bar.update(1)
         self.bar.set_postfix(
             gen=f"{(s['total_gen_g'] + s['total_gen_f']) / n:.3f}",

@@ -135,6 +135,15 @@ class Config:
     steps_per_epoch: int | None = _setting(
         None, "optimisation", "cap on the steps of each epoch; none = the whole epoch"
     )
+    time_budget: float | None = _setting(
+        None,
+        "optimisation",
+        "fit the training into this time: seconds, or with a unit (90s, 10m, 1.5h). The "
+        "first steps measure the step rate; then the steps per epoch are cut to fit and the "
+        "learning-rate decay keeps its share of the epochs; none = no budget",
+        metavar="TIME",
+        duration=True,
+    )
     learning_rate: float = _setting(
         2e-4, "optimisation", "learning rate of the four Adam optimisers, before any decay"
     )
@@ -219,6 +228,8 @@ class Config:
             problems.append(
                 f"load_size ({self.load_size}) must be at least image_size ({self.image_size})"
             )
+        if self.time_budget is not None and not self.time_budget > 0:
+            problems.append(f"time_budget must be more than 0 seconds, got {self.time_budget}")
         if self.steps_per_epoch is not None and self.steps_per_epoch < 1:
             problems.append(f"steps_per_epoch must be at least 1, got {self.steps_per_epoch}")
         if not 0 <= self.decay_epochs <= self.epochs:
@@ -307,12 +318,35 @@ PROFILES: dict[str, Config] = {
 }
 
 
+DURATION_UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a duration such as ``"600"``, ``"90s"``, ``"10m"``, ``"10 min"`` or
+    ``"1.5h"``; raises a ValueError that shows the accepted forms."""
+    stripped = text.strip().lower()
+    number = stripped.rstrip("abcdefghijklmnopqrstuvwxyz ")
+    unit = stripped[len(number) :].strip() or "s"
+    try:
+        return float(number) * DURATION_UNITS[unit]
+    except (KeyError, ValueError):
+        raise ValueError(
+            f"cannot read {text!r} as a duration; write seconds or a number with s, m or h "
+            "(e.g. 600, 90s, 10m, 1.5h)"
+        ) from None
+
+
 def _parse_field(f: dataclasses.Field, text: str):
     """Convert an override given as text (environment or CLI) to the field's type."""
     kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
     optional = "None" in kind
     if optional and text.strip().lower() in ("none", ""):
         return None
+    if f.metadata.get("duration"):
+        try:
+            return parse_duration(text)
+        except ValueError as error:
+            raise ValueError(f"{f.name}: {error}") from None
     try:
         if kind.startswith("bool"):
             lowered = text.strip().lower()

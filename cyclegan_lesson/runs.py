@@ -6,6 +6,7 @@ resume it, its history file, and loading its generators for inference.
         checkpoints/       tf.train.CheckpointManager's files (the newest 5)
         previews/          epoch_001.png, ... (G and F on one test image of each domain)
         history.csv        one row of mean losses per finished epoch
+        budget.json        with a time budget: the plan the run follows
         tensorboard/       with --tensorboard
 """
 
@@ -53,6 +54,7 @@ def run_paths(output_dir: str | Path) -> dict[str, Path]:
         "checkpoints": root / "checkpoints",
         "previews": root / "previews",
         "history": root / "history.csv",
+        "budget": root / "budget.json",
         "tensorboard": root / "tensorboard",
     }
 

@@ -10,6 +10,7 @@ are importable from here too.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
+from . import budget
 from . import callbacks as cb
 from .callbacks import display_preview
 from .config import Config
@@ -109,18 +111,28 @@ def train(
     checkpoints are saved every ``checkpoint_every`` epochs, at the end, and on Ctrl-C. A loss
     that becomes NaN or Inf stops training with a :class:`TrainingError`; the last good
     checkpoint is kept. ``max_steps`` stops after that many steps in this call (for tests and
-    notebooks), saving a checkpoint as an interrupt would. ``callbacks``: your own
+    notebooks), saving a checkpoint as an interrupt would. With ``config.time_budget`` the
+    first steps measure the step rate and the steps per epoch are cut to fit (see
+    :mod:`cyclegan_lesson.budget`). ``callbacks``: your own
     ``keras.callbacks.Callback`` objects, called after the package's (``self.model`` is the
     :class:`CycleGAN`; set ``self.model.stop_training = True`` to stop, with a checkpoint).
     """
     from .data import load_domains
 
+    started = budget.clock()
     paths = run_paths(config.output_dir)
     paths["root"].mkdir(parents=True, exist_ok=True)
     saved = saved_settings(paths["root"])
     if saved is not None:
         check_compatible(saved, config, paths["root"])
+    planned = config.time_budget is not None and paths["budget"].exists()
+    if planned:  # a resumed run follows the plan its first call made
+        plan = json.loads(paths["budget"].read_text())
+        config = config.replace(steps_per_epoch=plan["steps_per_epoch"])
+        print(f"Following the time budget's plan in {paths['budget']}: {plan['text']}")
     domains = domains or load_domains(config)
+    if domains.config.steps_per_epoch != config.steps_per_epoch:
+        domains = dataclasses.replace(domains, config=config)
     gan = CycleGAN(config, models=models, strategy=strategy)
     ckpt = gan.checkpoint()
     manager = tf.train.CheckpointManager(ckpt, paths["checkpoints"], max_to_keep=5)
@@ -164,6 +176,26 @@ def train(
 
     result = TrainResult(gan, history, paths)
     done_this_call = 0
+    timer = None
+    if config.time_budget is not None and not planned:
+        if start_epoch == 0:
+            timer = budget.TimeBudget(
+                config.time_budget, config.epochs, config.decay_epochs, steps_per_epoch, started
+            )
+        else:  # the steps of the epochs done fix the epochs' length now
+            print(f"The time budget is planned in the first epoch; {paths['root']} is past it.")
+
+    def adopt(plan: budget.Plan) -> None:
+        nonlocal config, domains, steps_per_epoch
+        text = plan.describe()
+        print(text, flush=True)
+        paths["budget"].write_text(json.dumps({**dataclasses.asdict(plan), "text": text}))
+        config = config.replace(steps_per_epoch=plan.steps_per_epoch)
+        paths["config"].write_text(json.dumps(config.to_dict(), indent=2))
+        domains = dataclasses.replace(domains, config=config)
+        steps_per_epoch = params["steps"] = plan.steps_per_epoch
+        gan.config = config
+
     call("on_train_begin", {})
     failed = True
     try:
@@ -176,9 +208,17 @@ def train(
                 pairs = gan.strategy.experimental_distribute_dataset(pairs)
             call("on_epoch_begin", epoch, {})
             sums, count = {}, 0
-            started = time.perf_counter()
+            epoch_started = time.perf_counter()
             for batch, (real_x, real_y) in enumerate(pairs, start=skip):
+                if timer is not None and timer.no_time_for_another():
+                    print(f"Time budget reached at step {int(gan.step)}; stopping.", flush=True)
+                    raise KeyboardInterrupt
+                step_started = budget.clock()
                 values = {k: float(v) for k, v in gan.train_step(real_x, real_y).items()}
+                if timer is not None:
+                    plan = timer.observe(budget.clock() - step_started, int(gan.step))
+                    if plan is not None:
+                        adopt(plan)
                 call("on_train_batch_end", batch, values)
                 for k, v in values.items():
                     sums[k] = sums.get(k, 0.0) + v
@@ -186,13 +226,15 @@ def train(
                 done_this_call += 1
                 if gan.stop_training or (max_steps is not None and done_this_call >= max_steps):
                     raise KeyboardInterrupt
+                if batch + 1 >= steps_per_epoch:  # a time budget's plan may end it early
+                    break
             gan.epoch.assign(epoch + 1)
             row = {k: v / max(count, 1) for k, v in sums.items()}
             row.update(
                 epoch=epoch + 1,
                 step=int(gan.step),
                 learning_rate=lr,
-                seconds=time.perf_counter() - started,
+                seconds=time.perf_counter() - epoch_started,
             )
             call("on_epoch_end", epoch, row)
         failed = False

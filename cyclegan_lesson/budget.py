@@ -1,0 +1,131 @@
+"""Fitting a training run into a time budget (``Config.time_budget``, ``--time-budget 10m``).
+
+The first steps of a run measure how long a step takes on this machine (after two warm-up
+steps, which trace the step and allocate its memory). Then the plan keeps the number of
+epochs and cuts the steps of each epoch so that the rest of the run fits; the learning-rate
+decay, counted in epochs, keeps its share of the run. The plan goes into the run's
+``config.json`` as its ``steps_per_epoch``, so a resumed run follows the same plan and ends
+where an unbroken one would. If a step still would not fit (a machine that slowed down), the
+run stops before it, with a checkpoint, as an interrupt would.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from dataclasses import dataclass
+
+WARMUP_STEPS = 2  # tracing the step and its first allocations: not what a step costs
+MEASURE_STEPS = 10  # steps timed, at most ...
+MEASURE_SHARE = 0.05  # ... or as many as fit in this share of the budget (at least 3)
+MARGIN = 0.05  # share of the budget kept for previews, checkpoints and the epochs' ends
+
+
+def clock() -> float:
+    """Seconds, for measuring steps and the budget (tests replace it)."""
+    return time.perf_counter()
+
+
+def format_seconds(seconds: float) -> str:
+    """``"45 s"``, ``"9.6 min"`` or ``"1.5 h"``."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a run fits its budget: ``steps_per_epoch`` steps in each of ``epochs`` epochs."""
+
+    budget: float
+    step_seconds: float
+    measured_steps: int
+    epochs: int
+    steps_per_epoch: int
+    full_steps_per_epoch: int
+    decay_epochs: int
+    expected_seconds: float
+
+    def describe(self) -> str:
+        total = self.epochs * self.steps_per_epoch
+        text = (
+            f"Time budget {format_seconds(self.budget)}: {self.step_seconds:.3f} s a step "
+            f"(median of {self.measured_steps} after {WARMUP_STEPS} warm-up steps). "
+        )
+        if self.steps_per_epoch >= self.full_steps_per_epoch:
+            text += f"The whole run fits: ~{total} steps, nothing cut"
+        else:
+            text += (
+                f"Plan: ~{total} steps, {self.epochs} epochs of {self.steps_per_epoch} "
+                f"(of {self.full_steps_per_epoch})"
+            )
+        if self.decay_epochs:
+            text += (
+                f", learning-rate decay over the last {self.decay_epochs * self.steps_per_epoch}"
+                f" ({self.decay_epochs} epochs)"
+            )
+        return text + f"; training ends after ~{format_seconds(self.expected_seconds)}."
+
+
+class TimeBudget:
+    """Measures steps and makes the :class:`Plan` of a run that started at ``started``
+    (a :func:`clock` reading) and must end within ``seconds`` of it."""
+
+    def __init__(
+        self,
+        seconds: float,
+        epochs: int,
+        decay_epochs: int,
+        full_steps_per_epoch: int,
+        started: float,
+    ):
+        self.seconds, self.epochs, self.decay_epochs = seconds, epochs, decay_epochs
+        self.full_steps_per_epoch = full_steps_per_epoch
+        self.started = started
+        self.times: list[float] = []
+        self.plan: Plan | None = None
+
+    def elapsed(self) -> float:
+        return clock() - self.started
+
+    def observe(self, step_seconds: float, steps_done: int) -> Plan | None:
+        """Record one step's time; returns the plan on the step that completes the
+        measurement (``steps_done``: steps of the run so far, this one included; all in the
+        first epoch, which the plan lets end no earlier)."""
+        self.times.append(step_seconds)
+        if self.plan is not None:
+            return None
+        timed = self.times[WARMUP_STEPS:]
+        enough = len(timed) >= MEASURE_STEPS or (
+            len(timed) >= 3 and sum(timed) >= MEASURE_SHARE * self.seconds
+        )
+        if not enough:
+            return None
+        step = statistics.median(timed)
+        elapsed = self.elapsed()
+        left = max(0.0, (1 - MARGIN) * self.seconds - elapsed)
+        total = steps_done + math.floor(left / step)
+        per_epoch = max(steps_done, min(self.full_steps_per_epoch, total // self.epochs))
+        expected = elapsed + (self.epochs * per_epoch - steps_done) * step
+        self.plan = Plan(
+            self.seconds,
+            step,
+            len(timed),
+            self.epochs,
+            per_epoch,
+            self.full_steps_per_epoch,
+            self.decay_epochs,
+            max(expected, elapsed),
+        )
+        return self.plan
+
+    def no_time_for_another(self) -> bool:
+        """Whether one more step, as long as the median or the last one, would end past the
+        budget."""
+        if not self.times:
+            return False
+        step = max(statistics.median(self.times[WARMUP_STEPS:] or self.times), self.times[-1])
+        return self.elapsed() + step > self.seconds
