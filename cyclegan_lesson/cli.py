@@ -349,6 +349,10 @@ def _cmd_train(args) -> int:
 
     config = config_from_args(args)
     _print_config(config)
+    if config.precision == "auto":
+        from .speedups import resolve_precision
+
+        print(f"{'precision':>16}   auto: {resolve_precision('auto')} on this machine")
     paths = run_paths(config.output_dir)
     print(f"\nRun folder: {paths['root'].resolve()}", flush=True)
     started = time.perf_counter()

@@ -19,7 +19,7 @@ DEFAULT_PROFILE = "demo"
 GENERATORS = ("unet", "resnet")
 LOSSES = ("bce", "lsgan")
 EPOCH_LENGTHS = ("min", "max")
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 IMPLS = ("fused", "tutorial")
 
 
@@ -162,10 +162,11 @@ class Config:
         "0 = none",
     )
     precision: str = _setting(
-        "float32",
+        "auto",
         "optimisation",
         "Keras dtype policy: 'float32', or mixed precision with float16 (loss-scaled) or "
-        "bfloat16 compute",
+        "bfloat16 compute; 'auto' picks mixed_float16 on a GPU, mixed_bfloat16 on a CPU with "
+        "native bfloat16 (AVX512_BF16 or AMX) and float32 on other CPUs",
         choices=PRECISIONS,
     )
     impl: str = _setting(
@@ -312,6 +313,7 @@ PROFILES: dict[str, Config] = {
         epochs=1,
         steps_per_epoch=4,
         shuffle_buffer=16,
+        precision="float32",  # the same arithmetic on every machine the tests run on
         checkpoint_every=1,
         output_dir="runs/tiny",
     ),

@@ -116,8 +116,9 @@ class CycleGAN(tf.Module):
         keras.utils.set_random_seed(config.seed)  # the same seed gives the same initial weights
         if config.deterministic:
             tf.config.experimental.enable_op_determinism()
+        self.precision = speedups.resolve_precision(config.precision)
         with self.strategy.scope():
-            with speedups.dtype_policy(config.precision):
+            with speedups.dtype_policy(self.precision):
                 self.models = models or build_models(config)
             speedups.apply(self.models, config.impl)
             self.generator_g = self.models["generator_g"]
@@ -136,7 +137,7 @@ class CycleGAN(tf.Module):
             shape = (config.image_size, config.image_size, 3)
             self.pool_x = ImagePool(config.pool_size, shape, config.seed + 11)
             self.pool_y = ImagePool(config.pool_size, shape, config.seed + 12)
-            self.loss_scale = speedups.LossScale(config.precision == "mixed_float16")
+            self.loss_scale = speedups.LossScale(self.precision == "mixed_float16")
         self._compiled = None
 
     # ----------------------------------------------------------------------------- the losses

@@ -412,7 +412,11 @@ def test_same_seed_gives_the_same_losses(tmp_path):
 
 @pytest.mark.parametrize("precision", ["mixed_bfloat16", "mixed_float16"])
 def test_mixed_precision_steps_train(precision):
-    gan = CycleGAN(TINY.replace(precision=precision))
+    import contextlib
+
+    emulated = precision == "mixed_bfloat16" and speedups.resolve_precision("auto") == "float32"
+    with pytest.warns(UserWarning) if emulated else contextlib.nullcontext():
+        gan = CycleGAN(TINY.replace(precision=precision))
     assert gan.generator_g.layers[2].compute_dtype == precision.split("_")[1]
     x = tf.random.uniform([1, 32, 32, 3], -1, 1)
     before = gan.generator_g.trainable_variables[0].numpy().copy()
@@ -609,3 +613,26 @@ def test_a_resumed_run_says_from_where_and_what_changed(tmp_path, capsys):
     assert lines[1].startswith("Settings that differ from ")
     assert lines[2:4] == ["  lambda_identity: 0.5 -> 0.3", "  epochs: 2 -> 3"]
     assert len(lines) == 4
+
+
+def test_precision_auto_never_picks_an_emulated_bfloat16():
+    zen3 = {"avx2", "fma"}
+    sapphire_rapids = {"avx2", "avx512f", "avx512_bf16", "amx_bf16"}
+    assert speedups.resolve_precision("auto", gpu=False, flags=zen3) == "float32"
+    assert speedups.resolve_precision("auto", gpu=False, flags=sapphire_rapids) == (
+        "mixed_bfloat16"
+    )
+    assert speedups.resolve_precision("auto", gpu=True, flags=zen3) == "mixed_float16"
+    with pytest.warns(UserWarning, match="without native bfloat16.*float32 on an AMD EPYC"):
+        assert speedups.resolve_precision("mixed_bfloat16", gpu=False, flags=zen3) == (
+            "mixed_bfloat16"
+        )
+    # asked for plainly, any other policy is kept as it is, without a word
+    assert speedups.resolve_precision("float32", gpu=True, flags=sapphire_rapids) == "float32"
+    assert speedups.resolve_precision("mixed_bfloat16", gpu=False, flags=sapphire_rapids) == (
+        "mixed_bfloat16"
+    )
+    # the step builds its models under the policy it resolved
+    gan = CycleGAN(TINY.replace(precision="auto"), models=None)
+    assert gan.precision == speedups.resolve_precision("auto")
+    assert gan.generator_g.layers[2].compute_dtype == gan.precision.split("_")[-1]
