@@ -19,7 +19,7 @@ A second table asks whether D_Y could tell a zebra by such a tint: its mean outp
 1 = real) on the real zebras, on the same zebras given 15% of their horse's hue
 (:func:`tint`), and on G's zebras.
 
-    python tools/hidden_colour.py RUN[@STEP] [RUN[@STEP] ...]
+    python research/outline-halo/hidden_colour.py RUN[@STEP] [RUN[@STEP] ...]
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import numpy as np
 
 from cyclegan_lesson import evaluation, toy
 from cyclegan_lesson.data import normalize
+from cyclegan_lesson.inference import translate
 
 
 def mean_colours(images: np.ndarray, regions: np.ndarray) -> np.ndarray:
@@ -74,9 +75,13 @@ def tint(images: np.ndarray, masks: np.ndarray, colours: np.ndarray, strength: f
     return np.clip(np.round(out), 0, 255).astype(np.uint8)
 
 
-def mean_output(discriminator, images: np.ndarray) -> float:
-    """Mean of D's patch outputs over (N, H, W, 3) uint8 images."""
-    return float(np.mean(evaluation._run(discriminator, normalize(images).numpy())))
+def mean_output(discriminator, images: np.ndarray, batch: int = 32) -> float:
+    """Mean of D's patch outputs over (N, H, W, 3) uint8 images (run ``batch`` at a time)."""
+    x = normalize(images).numpy()
+    outputs = [
+        np.asarray(discriminator(x[i : i + batch], training=False)) for i in range(0, len(x), batch)
+    ]
+    return float(np.mean(np.concatenate(outputs)))
 
 
 def discriminator_scores(discriminator, fake_zebras, a, b, masks) -> dict:
@@ -95,8 +100,8 @@ def scores(fake_zebra, generator_f, a, b, masks) -> dict:
     given G's zebras ``fake_zebra`` (G(a))."""
     inside = interior(masks)
     horse = mean_colours(a, inside)
-    round_trip = evaluation.translate_images(generator_f, fake_zebra)
-    guess = evaluation.translate_images(generator_f, b)
+    round_trip = translate(generator_f, fake_zebra)
+    guess = translate(generator_f, b)
     return {
         "round trip F(G(x))": explained(mean_colours(round_trip, inside), horse),
         "guess F(y)": explained(mean_colours(guess, inside), horse),
@@ -117,7 +122,7 @@ def main(argv: list[str]) -> None:
         key = (loaded.config.image_size, loaded.config.seed)
         if key not in scenes:
             scenes[key] = toy.make_paired(*key)
-        fake_zebra = evaluation.translate_images(loaded.generator_g, scenes[key][0])
+        fake_zebra = translate(loaded.generator_g, scenes[key][0])
         s = scores(fake_zebra, loaded.generator_f, *scenes[key])
         print(f"| {spec} | " + " | ".join(f"{v:.2f}" for v in s.values()) + " |")
         d_y = loaded.models["discriminator_y"]

@@ -1,4 +1,6 @@
-"""The analysis scripts whose numbers the README and docs/quality-bar.md report."""
+"""The outline-halo scripts whose numbers quality-bar.md reports. Not in the default test run
+(pytest's testpaths are tests/): run them with ``python -m pytest research/outline-halo``.
+tests/test_research.py keeps one quick check of them in the default run."""
 
 import importlib.util
 from pathlib import Path
@@ -6,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-TOOLS = Path(__file__).resolve().parents[1] / "tools"
+HERE = Path(__file__).resolve().parent
 
 
 def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(name, HERE / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -89,7 +91,8 @@ def test_drawn_mask_iou_at_each_threshold_by_hand():
 
 
 def test_path_scores_of_identity_generators_are_perfect():
-    from cyclegan_lesson import evaluation, toy
+    from cyclegan_lesson import toy
+    from cyclegan_lesson.inference import translate
 
     gain = _load("silhouette_gain")
     a, b, masks, empty = toy.make_paired(32, 0, 3, background=True)
@@ -100,7 +103,7 @@ def test_path_scores_of_identity_generators_are_perfect():
         assert (iou, halo) == (pytest.approx(1.0), 0.0)
     # a generator that paints everything white loses the silhouettes
     white = lambda images, training=False: images * 0 + 1  # noqa: E731
-    whitened = evaluation.translate_images(white, a)
+    whitened = translate(white, a)
     for iou, _ in gain.path_scores(whitened, white, identity, a, b, masks, empty).values():
         assert iou < 0.5
 
@@ -239,3 +242,37 @@ def test_perfect_scores_with_the_outline_moved():
     assert scores[1]["silhouette_lost"] == 0.0
     assert scores[1]["silhouette_added"] > scores[0]["silhouette_added"] + 0.1
     assert scores[1]["silhouette_iou"] < scores[0]["silhouette_iou"] - 0.05
+
+
+def test_ema_and_discriminator_rate_hook_into_the_training_loop(tmp_path):
+    import keras
+
+    from cyclegan_lesson import models, training
+    from cyclegan_lesson.config import get_config
+
+    exp = _load("experiment")
+    config = get_config("tiny", {"output_dir": str(tmp_path), "decay_epochs": "1"}, env={})
+    keras.utils.set_random_seed(config.seed)
+    built = models.build_models(config)
+    generators = [built["generator_g"], built["generator_f"]]
+    before = [w.numpy() for w in generators[0].weights]
+    average = exp.WeightAverage(generators, 0.999)
+    callbacks = exp.training_callbacks(average, 0.5)
+    assert callbacks[0] is average and len(callbacks) == 2
+    assert exp.training_callbacks(None, 1.0) == []
+    result = training.train(config, models=built, progress=False, callbacks=callbacks)
+    gan = result.model
+    # the average took one update per step, after the step (the warm-up's first decay is
+    # 2/11, so the shadows moved off the initial weights, and off the live ones)
+    assert int(average.updates.numpy()) == int(gan.step) == config.steps_per_epoch
+    shadows = [s.numpy() for s in average.shadows[: len(before)]]
+    live = [w.numpy() for w in generators[0].weights]
+    assert any(not np.allclose(s, b) for s, b in zip(shadows, before, strict=True))
+    assert any(not np.allclose(s, w) for s, w in zip(shadows, live, strict=True))
+    # the discriminators learnt at half the generators' rate (the one epoch decays: 1/2)
+    lr = float(gan.optimizers["generator_g"].learning_rate)
+    assert lr == pytest.approx(config.learning_rate / 2)
+    for name in ("discriminator_x", "discriminator_y"):
+        assert float(gan.optimizers[name].learning_rate) == pytest.approx(lr / 2)
+    average.swap()
+    np.testing.assert_array_equal(generators[0].weights[0].numpy(), shadows[0])

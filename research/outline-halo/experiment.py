@@ -12,7 +12,7 @@
   sees fine detail better, without growing everywhere, tell G's blurred outlines apart?
 * ``--discriminator-x-filters FILTERS``: D_X (which judges F's horses) gets FILTERS filters,
   D_Y keeps the demo's. G learns pixel-exact outlines only where it has a target, as on F's
-  fake horses in the cycle (docs/quality-bar.md); a D_X that leaves F less room to hide the
+  fake horses in the cycle (quality-bar.md); a D_X that leaves F less room to hide the
   stripes in its horses might make those fakes, and so G's training, more like real horses.
 * ``--local-critic FILTERS``: D_Y also gets a critic of fine detail (3x3 convs, FILTERS at
   full resolution, twice that at half; 9x9-pixel neighbourhoods) next to its PatchGAN: can a
@@ -21,10 +21,10 @@
   ``tanh(atanh(x) + U(x))``: they start as the identity, outline included, so any halo has
   to be learned rather than kept from the start.
 * ``--ema DECAY``: also keep an exponential moving average of both generators' weights
-  (updated after every step, with the usual warm-up ``min(DECAY, (1 + t) / (10 + t))``) and
-  evaluate the averaged generators too.
+  (updated after every step, with the usual warm-up ``min(DECAY, (1 + t) / (10 + t))``, by
+  a Keras callback of ``training.train``) and evaluate the averaged generators too.
 * ``--discriminator-lr-factor F``: the discriminators learn at F times the generators' rate
-  (same schedule).
+  (same schedule; a callback sets it at the start of every epoch).
 * ``--one-coat``: every horse of the toy dataset (train, test and paired scenes) gets the
   same coat, half way between brown and tan, so a zebra drops nothing F needs: is the halo
   where G hides the horse's colour for the cycle (Chu et al. 2017)? A diagnosis, not a fix:
@@ -35,12 +35,12 @@ like ``cyclegan-lesson evaluate`` and the table printed. The results below were 
 before the demo profile turned on attention-guided generators: add ``attention=false`` to
 repeat them. (The variants that replace the generators replace them with plain ones.)
 
-    python tools/experiment.py OUT_DIR [--full-res-skip 16] [--discriminator-layers 2]
-        [--discriminator-first 64] [--discriminator-x-filters 32] [--local-critic 16]
-        [--residual] [--ema 0.999]
+    python research/outline-halo/experiment.py OUT_DIR [--full-res-skip 16]
+        [--discriminator-layers 2] [--discriminator-first 64] [--discriminator-x-filters 32]
+        [--local-critic 16] [--residual] [--ema 0.999]
         [--discriminator-lr-factor 0.5] [--one-coat] [FIELD=VALUE ...]
 
-Results (docs/quality-bar.md, "What we tried"): the full-resolution skip (16) sharpened
+Results (quality-bar.md, "What we tried"): the full-resolution skip (16) sharpened
 B -> A (IoU 0.868) but A -> B put stray marks in the grass (IoU 0.579); the 34x34 PatchGAN gave
 0.735 / 0.856, the demo's within the noise. So the package keeps the tutorial's models.
 Averaging the generators' weights (``--ema 0.999``) took the demo from 0.743 to 0.748 and
@@ -70,6 +70,13 @@ from cyclegan_lesson.config import get_config
 from cyclegan_lesson.data import load_domains
 
 
+def normal() -> keras.initializers.Initializer:
+    """The tutorial's kernel initializer, N(0, 0.02). (The layers here are Keras' own; with
+    ``impl="fused"`` the package's ``CycleGAN`` swaps in its small-map convolutions, as it does
+    for its own models.)"""
+    return keras.initializers.RandomNormal(0.0, 0.02)
+
+
 def unet_without_head(config):
     """The demo's U-Net's input and its decoder's output (what pix2pix's last layer reads),
     for a variant to put its own last layers on."""
@@ -81,13 +88,13 @@ def unet_without_head(config):
 
 def full_res_unet(config, head: int, name: str) -> keras.Model:
     inputs, x = unet_without_head(config)
-    x = m.Conv2DTranspose(
-        head, 4, strides=2, padding="same", kernel_initializer=m._init(), use_bias=False
+    x = layers.Conv2DTranspose(
+        head, 4, strides=2, padding="same", kernel_initializer=normal(), use_bias=False
     )(x)
     x = layers.ReLU()(m.InstanceNormalization()(x))
     x = layers.Concatenate()([x, inputs])  # the full-resolution skip
     x = layers.Conv2D(
-        3, 3, padding="same", kernel_initializer=m._init(), activation="tanh", dtype="float32"
+        3, 3, padding="same", kernel_initializer=normal(), activation="tanh", dtype="float32"
     )(x)
     return keras.Model(inputs, x, name=name)
 
@@ -98,7 +105,7 @@ def residual_unet(config, name: str) -> keras.Model:
     about x, outline included."""
     inputs, x = unet_without_head(config)
     delta = layers.Conv2DTranspose(
-        3, 4, strides=2, padding="same", kernel_initializer=m._init(), dtype="float32"
+        3, 4, strides=2, padding="same", kernel_initializer=normal(), dtype="float32"
     )(x)
     prior = layers.Lambda(lambda t: keras.ops.arctanh(keras.ops.clip(t, -0.99, 0.99)))(inputs)
     out = layers.Activation("tanh", dtype="float32")(layers.Add()([prior, delta]))
@@ -113,10 +120,10 @@ def patchgan(f: int, name: str, levels: int = 3, first: int | None = None) -> ke
     for level in range(1, levels):
         x = m.downsample(2**level * f, 4, "instancenorm")(x)
     x = layers.ZeroPadding2D()(x)
-    x = layers.Conv2D(2**levels * f, 4, strides=1, kernel_initializer=m._init(), use_bias=False)(x)
+    x = layers.Conv2D(2**levels * f, 4, strides=1, kernel_initializer=normal(), use_bias=False)(x)
     x = layers.LeakyReLU(negative_slope=0.3)(m.InstanceNormalization()(x))
     x = layers.ZeroPadding2D()(x)
-    x = layers.Conv2D(1, 4, strides=1, kernel_initializer=m._init(), dtype="float32")(x)
+    x = layers.Conv2D(1, 4, strides=1, kernel_initializer=normal(), dtype="float32")(x)
     return keras.Model(inputs, x, name=name)
 
 
@@ -126,22 +133,24 @@ def with_local_critic(patch: keras.Model, f: int, name: str) -> keras.Model:
     blocks of the half-resolution map. Both logit maps are flattened side by side, so the
     losses' mean weighs them about equally (196 and 256 logits at 128 px)."""
     inputs = layers.Input(shape=[None, None, 3])
-    x = layers.Conv2D(f, 3, padding="same", kernel_initializer=m._init())(inputs)
+    x = layers.Conv2D(f, 3, padding="same", kernel_initializer=normal())(inputs)
     x = layers.LeakyReLU(negative_slope=0.3)(x)
     x = layers.Conv2D(
-        2 * f, 3, strides=2, padding="same", kernel_initializer=m._init(), use_bias=False
+        2 * f, 3, strides=2, padding="same", kernel_initializer=normal(), use_bias=False
     )(x)
     x = layers.LeakyReLU(negative_slope=0.3)(m.InstanceNormalization()(x))
-    x = layers.Conv2D(1, 3, padding="same", kernel_initializer=m._init(), dtype="float32")(x)
+    x = layers.Conv2D(1, 3, padding="same", kernel_initializer=normal(), dtype="float32")(x)
     x = layers.AveragePooling2D(4)(x)
     logits = [layers.Flatten()(patch(inputs)), layers.Flatten()(x)]
     return keras.Model(inputs, layers.Concatenate()(logits), name=name)
 
 
-class WeightAverage:
-    """An exponential moving average of some models' weights, kept in shadow variables."""
+class WeightAverage(keras.callbacks.Callback):
+    """An exponential moving average of some models' weights, kept in shadow variables. As a
+    callback of :func:`training.train` it updates after every training step."""
 
     def __init__(self, models, decay: float):
+        super().__init__()
         self.weights = [w for model in models for w in model.weights]
         self.shadows = [tf.Variable(w, trainable=False) for w in self.weights]
         self.decay = decay
@@ -154,6 +163,9 @@ class WeightAverage:
         for shadow, w in zip(self.shadows, self.weights, strict=True):
             shadow.assign(decay * shadow + (1.0 - decay) * tf.cast(w, shadow.dtype))
 
+    def on_train_batch_end(self, batch, logs=None):
+        self.update()
+
     def swap(self) -> None:
         """Exchange the live weights and the averaged ones."""
         for shadow, w in zip(self.shadows, self.weights, strict=True):
@@ -162,26 +174,28 @@ class WeightAverage:
             shadow.assign(live)
 
 
-def patch_training(average: WeightAverage | None, discriminator_lr_factor: float) -> None:
-    """Hook the averaging and the discriminators' learning rate into the package's loop
-    (only what is asked for: without either, the loop is the package's own)."""
-    step, set_rate = training.CycleGAN.train_step, training.CycleGAN.set_learning_rate
+class DiscriminatorRate(keras.callbacks.Callback):
+    """At the start of every epoch (after the loop has set all four optimisers' rate for it),
+    give the discriminators ``factor`` times the generators' rate."""
 
-    def train_step(self, real_x, real_y, impl="fused"):
-        values = step(self, real_x, real_y, impl)
-        average.update()
-        return values
+    def __init__(self, factor: float):
+        super().__init__()
+        self.factor = factor
 
-    def set_learning_rate(self, epoch):
-        lr = set_rate(self, epoch)
+    def on_epoch_begin(self, epoch, logs=None):
+        c = self.model.config  # the rate CycleGAN.set_learning_rate gave this epoch
+        lr = c.learning_rate * training.lr_factor(epoch, c.epochs, c.decay_epochs)
         for name in ("discriminator_x", "discriminator_y"):
-            self.optimizers[name].learning_rate.assign(lr * discriminator_lr_factor)
-        return lr
+            self.model.optimizers[name].learning_rate.assign(lr * self.factor)
 
-    if average is not None:
-        training.CycleGAN.train_step = train_step
+
+def training_callbacks(average: WeightAverage | None, discriminator_lr_factor: float) -> list:
+    """The callbacks that hook the averaging and the discriminators' learning rate into the
+    package's loop (only what is asked for: without either, the loop is the package's own)."""
+    callbacks = [] if average is None else [average]
     if discriminator_lr_factor != 1.0:
-        training.CycleGAN.set_learning_rate = set_learning_rate
+        callbacks.append(DiscriminatorRate(discriminator_lr_factor))
+    return callbacks
 
 
 ONE_COAT = 0.5 * (np.array([0.42, 0.26, 0.13]) + np.array([0.8, 0.64, 0.43]))
@@ -245,10 +259,10 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{name} parameters:", m.count_params(models[name]))
     generators = [models["generator_g"], models["generator_f"]]
     average = WeightAverage(generators, args.ema) if args.ema else None
-    patch_training(average, args.discriminator_lr_factor)
+    callbacks = training_callbacks(average, args.discriminator_lr_factor)
     domains = load_domains(config)
     start = time.perf_counter()
-    training.train(config, domains, models=models, progress=False)
+    training.train(config, domains, models=models, progress=False, callbacks=callbacks)
     print(f"training: {(time.perf_counter() - start) / 60:.1f} min")
     result = evaluation.evaluate(*generators, domains)
     print(evaluation.format_table(result))

@@ -1,20 +1,21 @@
 """Can the demo's generator draw outlines to the pixel when it is shown the answer?
 
 The demo's A -> B zebras come out one to two pixels fatter than the horses
-(docs/quality-bar.md, "Where the zebras grow"). Is that the U-Net at this size and this
+(quality-bar.md, "Where the zebras grow"). Is that the U-Net at this size and this
 number of steps, or the unpaired training? This script trains the demo's G alone and
 *supervised*: on the train scenes rendered both ways (plain input, the same scene striped as
 the target), with a squared-error loss, for the demo's number of steps (batch, learning
 rate, Adam and linear decay as the demo), then scores it on the paired test scenes like
-``cyclegan-lesson evaluate`` and ``tools/silhouette_gain.py``. A plain animal does not say
+``cyclegan-lesson evaluate`` and ``silhouette_gain.py``. A plain animal does not say
 where its stripes would be, so G learns their mean inside the animal, a grey (with L1 it
 would learn their median: any value between black and white, grass-green included); but
 where the animal ends is in the input, so the outline is the network's to get right.
 
-    python tools/supervised_outline.py [--steps N] [--full-res-skip HEAD] [FIELD=VALUE ...]
+    python research/outline-halo/supervised_outline.py [--steps N] [--full-res-skip HEAD]
+        [FIELD=VALUE ...]
 
 FIELD=VALUE overrides a field of the demo profile (``base_filters=32``); ``--full-res-skip``
-uses the U-Net variant of ``tools/experiment.py``.
+uses the U-Net variant of ``experiment.py`` (both in this folder).
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ import numpy as np
 import tensorflow as tf
 
 from cyclegan_lesson import models as m
-from cyclegan_lesson import toy, training
+from cyclegan_lesson import speedups, toy
 from cyclegan_lesson.config import get_config
 from cyclegan_lesson.data import normalize
-from cyclegan_lesson.evaluation import translate_images
+from cyclegan_lesson.inference import translate
 
 
 def train_pairs(size: int, seed: int, count: int) -> tuple[np.ndarray, np.ndarray]:
@@ -59,7 +60,7 @@ def train_supervised(
         .repeat()
         .batch(batch, drop_remainder=True)
     )
-    optimizer = training.FusedAdam(learning_rate, beta_1=beta_1)
+    optimizer = speedups.FusedAdam(learning_rate, beta_1=beta_1)
 
     @tf.function
     def step(x, y, flip):
@@ -95,6 +96,8 @@ def main(argv: list[str] | None = None) -> None:
         generator = full_res_unet(config, args.full_res_skip, "generator_g")
     else:
         generator = m.build_models(config)["generator_g"]
+    # the layers the demo's training gives it (impl="fused": the small-map convolutions)
+    speedups.apply({"generator_g": generator}, config.impl)
     a, b = train_pairs(config.image_size, config.seed, config.toy_train_size)
     start = time.perf_counter()
     losses = train_supervised(
@@ -115,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     from silhouette_gain import print_header, row
 
     test_a, test_b, masks, empty = toy.make_paired(config.image_size, config.seed, background=True)
-    out = translate_images(generator, test_a)
+    out = translate(generator, test_a)
     print_header()
     name = "supervised G" + (f", full-res skip {args.full_res_skip}" if args.full_res_skip else "")
     row(name, test_a, out, masks, empty)

@@ -1,4 +1,4 @@
-"""Can the discriminators see how fat an animal is? (docs/quality-bar.md)
+"""Can the discriminators see how fat an animal is? (quality-bar.md)
 
 G's zebras come out about a pixel fatter all round than their horses. For that to cost G
 anything, D_Y must rate a fatter zebra as less real. This renders each paired toy scene's
@@ -13,8 +13,9 @@ With ``--perfect SIZE`` it scores, instead, the perfect translation (each paired
 horse, rendered striped) drawn with its outline moved, as ``evaluate`` would score a G
 that made it: how much of the silhouette IoU bar a fraction of a pixel costs.
 
-    python tools/outline_judge.py RUN[@STEP] [RUN[@STEP] ...] [--offsets -2 -1 0 1 2]
-    python tools/outline_judge.py --perfect 128 [--offsets -0.5 0 0.25 0.5 1]
+    python research/outline-halo/outline_judge.py RUN[@STEP] [RUN[@STEP] ...]
+        [--offsets -2 -1 0 1 2]
+    python research/outline-halo/outline_judge.py --perfect 128 [--offsets -0.5 0 0.25 0.5 1]
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import argparse
 import contextlib
 
 from cyclegan_lesson import evaluation, toy
+from cyclegan_lesson.inference import translate
 
 
 @contextlib.contextmanager
@@ -86,8 +88,8 @@ def main(argv: list[str] | None = None) -> None:
         scenes = rendered[key]
         a, b, _ = scenes[0]
         fakes = {
-            "discriminator_y": evaluation.translate_images(loaded.generator_g, a),
-            "discriminator_x": evaluation.translate_images(loaded.generator_f, b),
+            "discriminator_y": translate(loaded.generator_g, a),
+            "discriminator_x": translate(loaded.generator_f, b),
         }
         for name, index, label in (("discriminator_y", 1, "D_Y"), ("discriminator_x", 0, "D_X")):
             d = loaded.models[name]

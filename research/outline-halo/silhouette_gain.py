@@ -7,7 +7,7 @@ share of the input animal's area, averaged over the scenes. With the share lost 
 share gained A, the IoU is about (1 - L) / (1 + A); the last column is the IoU the run would
 score with every pixel gained beyond 2 px removed (a perfectly clean background).
 
-    python tools/silhouette_gain.py RUN[@STEP] [RUN[@STEP] ...]
+    python research/outline-halo/silhouette_gain.py RUN[@STEP] [RUN[@STEP] ...]
 
 ``@STEP`` picks the checkpoint ``RUN/checkpoints/ckpt-STEP`` instead of the newest. The last
 row is the perfect translation (each scene rendered striped), for scale.
@@ -35,7 +35,7 @@ import sys
 import numpy as np
 
 from cyclegan_lesson import evaluation, toy
-from cyclegan_lesson.inference import load_run
+from cyclegan_lesson.inference import load_run, translate
 
 DISTANCES = ("1 px", "2 px", "3 px", ">= 4 px")
 
@@ -83,7 +83,6 @@ def rim_colours(inputs, outputs, backgrounds) -> np.ndarray:
 def path_scores(fake_zebras, generator_g, generator_f, a, b, masks, empty) -> dict:
     """(silhouette IoU, halo) of G on horses ``a`` (its zebras ``fake_zebras``, G(a), given),
     on zebras ``b`` and on F(``b``), and of the cycle back, F(G(``a``)), against the horses."""
-    translate = evaluation.translate_images
     paths = {
         "G(x), horses": (a, fake_zebras),
         "G(y), zebras (identity loss)": (b, translate(generator_g, b)),
@@ -117,7 +116,7 @@ def main(argv: list[str]) -> None:
         if (size, seed) not in scenes:
             scenes[size, seed] = toy.make_paired(size, seed, background=True)
         a, b, masks, empty = scenes[size, seed]
-        out = evaluation.translate_images(loaded.generator_g, a)
+        out = translate(loaded.generator_g, a)
         row(spec, a, out, masks, empty)
         outputs.append((spec, a, out, masks, empty))
         if paths:
