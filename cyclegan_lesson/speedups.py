@@ -193,11 +193,13 @@ class FusedAdam(keras.optimizers.Adam):
 # CPU flags (as /proc/cpuinfo names them) of native bfloat16 arithmetic. Without them oneDNN
 # emulates bfloat16, and a mixed_bfloat16 step is far slower than a float32 one:
 NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
+# Measured with `python benchmarks/train_step.py --size 128 --filters 24 --batch 4 --steps 3
+# --precision float32 mixed_bfloat16` (docs/performance.md):
 EMULATED_BF16_COST = (
-    "the demo's step (128 px, batch 4) took {bf16:.1f} s in mixed_bfloat16 against {f32:.2f} s "
-    "in float32 on an AMD EPYC (Zen 3, AVX2, no AVX-512)"
+    "a fused step at 128 px, batch 4, took {bf16:.1f} s in mixed_bfloat16 against {f32:.2f} s "
+    "in float32 on a 2-core AMD EPYC (Zen 3: AVX2, no AVX-512)"
 )
-EMULATED_BF16_SECONDS = {"bf16": 0.0, "f32": 0.0}
+EMULATED_BF16_SECONDS = {"bf16": 4.70, "f32": 0.62}
 
 
 def cpu_flags() -> set[str]:
