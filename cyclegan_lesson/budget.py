@@ -1,8 +1,9 @@
 """Fitting a training run into a time budget (``Config.time_budget``, ``--time-budget 10m``).
 
 The first steps of a run measure how long a step takes on this machine (after two warm-up
-steps, which trace the step and allocate its memory). Then the plan keeps the number of
-epochs and cuts the steps of each epoch so that the rest of the run fits; the learning-rate
+steps, which trace the step and allocate its memory), and what the end of an epoch costs
+(a checkpoint and a preview, done once there). Then the plan keeps the number of epochs and
+cuts the steps of each epoch so that the rest of the run fits; the learning-rate
 decay, counted in epochs, keeps its share of the run. The plan goes into the run's
 ``config.json`` as its ``steps_per_epoch``, so a resumed run follows the same plan and ends
 where an unbroken one would. If a step still would not fit (a machine that slowed down), the
@@ -91,25 +92,29 @@ class TimeBudget:
     def elapsed(self) -> float:
         return clock() - self.started
 
-    def observe(self, step_seconds: float, steps_done: int) -> Plan | None:
-        """Record one step's time; returns the plan on the step that completes the
-        measurement (``steps_done``: steps of the run so far, this one included; all in the
-        first epoch, which the plan lets end no earlier)."""
+    def observe(self, step_seconds: float) -> bool:
+        """Record one step's time; True on the step that completes the measurement, when
+        :meth:`make_plan` is due."""
         self.times.append(step_seconds)
         if self.plan is not None:
-            return None
+            return False
         timed = self.times[WARMUP_STEPS:]
-        enough = len(timed) >= MEASURE_STEPS or (
+        return len(timed) >= MEASURE_STEPS or (
             len(timed) >= 3 and sum(timed) >= MEASURE_SHARE * self.seconds
         )
-        if not enough:
-            return None
+
+    def make_plan(self, steps_done: int, epoch_overhead: float = 0.0) -> Plan:
+        """The plan, from the steps measured so far. ``steps_done``: steps of the run so far,
+        all in the first epoch, which the plan lets end no earlier; ``epoch_overhead``: what
+        the end of an epoch (preview, checkpoint, history) takes, in seconds."""
+        timed = self.times[WARMUP_STEPS:]
         step = statistics.median(timed)
         elapsed = self.elapsed()
-        left = max(0.0, (1 - MARGIN) * self.seconds - elapsed)
+        left = max(0.0, (1 - MARGIN) * self.seconds - elapsed - self.epochs * epoch_overhead)
         total = steps_done + math.floor(left / step)
         per_epoch = max(steps_done, min(self.full_steps_per_epoch, total // self.epochs))
         expected = elapsed + (self.epochs * per_epoch - steps_done) * step
+        expected += self.epochs * epoch_overhead
         self.plan = Plan(
             self.seconds,
             step,

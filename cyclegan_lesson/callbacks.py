@@ -108,13 +108,17 @@ class Previews(keras.callbacks.Callback):
         self.folder, self.sample_a, self.sample_b, self.show = folder, sample_a, sample_b, show
         self.figure = None
 
-    def on_epoch_end(self, epoch, logs=None):
+    def draw(self):
+        """The preview Figure of G and F as they are now."""
         from . import viz
 
         gan = self.model
-        fig = viz.generator_preview(
+        return viz.generator_preview(
             gan.generator_g, gan.generator_f, self.sample_a, self.sample_b, contrast=1.0
         )
+
+    def on_epoch_end(self, epoch, logs=None):
+        fig = self.draw()
         fig.suptitle(f"epoch {epoch + 1}")
         fig.savefig(self.folder / f"epoch_{epoch + 1:03d}.png", dpi=72)
         if self.show:

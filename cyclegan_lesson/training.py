@@ -92,6 +92,21 @@ def _say_resuming(paths, manager, gan: CycleGAN, saved: dict | None, config: Con
             print(f"  {name}: {before!r} -> {now!r}")
 
 
+def _package_callbacks(config, paths, domains, history, manager, progress, show_previews):
+    """The loop's own callbacks, in the order they run; the checkpoints last, so that a
+    checkpoint is saved after everything else has written its epoch."""
+    sample_a = next(iter(domains.test_a.unbatch().batch(1)))
+    sample_b = next(iter(domains.test_b.unbatch().batch(1)))
+    previews = cb.Previews(paths["previews"], sample_a, sample_b, show=show_previews)
+    package = [cb.ProgressBar()] if progress else []
+    package += [cb.NaNGuard(paths["checkpoints"]), cb.HistoryLogger(history, paths["history"])]
+    package.append(previews)
+    if config.tensorboard:
+        package.append(cb.TensorBoardLogger(paths["tensorboard"], previews))
+    package.append(cb.Checkpoints(manager, config.checkpoint_every))
+    return package
+
+
 def train(
     config: Config,
     domains=None,
@@ -152,17 +167,9 @@ def train(
     history = History.read(paths["history"]) if paths["history"].exists() else History()
     history.truncate(start_epoch, paths["history"])
 
-    sample_a = next(iter(domains.test_a.unbatch().batch(1)))
-    sample_b = next(iter(domains.test_b.unbatch().batch(1)))
-    checkpoints = cb.Checkpoints(manager, config.checkpoint_every)
-    previews = cb.Previews(paths["previews"], sample_a, sample_b, show=show_previews)
-    package = [cb.NaNGuard(paths["checkpoints"]), cb.HistoryLogger(history, paths["history"])]
-    package += [previews]
-    if config.tensorboard:
-        package.append(cb.TensorBoardLogger(paths["tensorboard"], previews))
-    package.append(checkpoints)
-    if progress:
-        package.insert(0, cb.ProgressBar())
+    package = _package_callbacks(config, paths, domains, history, manager, progress, show_previews)
+    checkpoints = next(c for c in package if isinstance(c, cb.Checkpoints))
+    previews = next(c for c in package if isinstance(c, cb.Previews))
     everyone = package + list(callbacks or [])
     gan.stop_training = False
     params = {"epochs": config.epochs, "steps": steps_per_epoch, "initial_step": 0}
@@ -215,10 +222,12 @@ def train(
                     raise KeyboardInterrupt
                 step_started = budget.clock()
                 values = {k: float(v) for k, v in gan.train_step(real_x, real_y).items()}
-                if timer is not None:
-                    plan = timer.observe(budget.clock() - step_started, int(gan.step))
-                    if plan is not None:
-                        adopt(plan)
+                if timer is not None and timer.observe(budget.clock() - step_started):
+                    probe = budget.clock()  # what an epoch's end costs: a checkpoint, a preview
+                    checkpoints.save()
+                    previews.draw()
+                    overhead = budget.clock() - probe
+                    adopt(timer.make_plan(int(gan.step), overhead))
                 call("on_train_batch_end", batch, values)
                 for k, v in values.items():
                     sums[k] = sums.get(k, 0.0) + v

@@ -47,22 +47,24 @@ class FakeClock:
 def test_the_plan_by_hand(monkeypatch):
     clock = FakeClock(monkeypatch)
     timer = budget.TimeBudget(100.0, epochs=4, decay_epochs=2, full_steps_per_epoch=50, started=0)
-    plans = []
-    for i, seconds in enumerate([9.0, 3.0, 1.0, 1.0, 1.0, 1.0, 1.0]):
+    due = []
+    for seconds in [9.0, 3.0, 1.0, 1.0, 1.0, 1.0, 1.0]:
         clock.now += seconds
-        plans.append(timer.observe(seconds, steps_done=i + 1))
+        due.append(timer.observe(seconds))
     # two warm-up steps; then timed steps until they add up to 5% of the budget (5 s)
-    assert plans[:6] == [None] * 6 and plans[6] is not None
-    plan = plans[6]
+    assert due == [False] * 6 + [True]
+    # 17 s gone; an epoch's end costs 0.5 s: 95 - 17 - 4 * 0.5 = 76 more steps, 83 in all
+    plan = timer.make_plan(steps_done=7, epoch_overhead=0.5)
     assert plan.step_seconds == 1.0 and plan.measured_steps == 5
-    # 17 s gone; 95 s - 17 s = 78 more steps: 85 in all, 21 in each of the 4 epochs
-    assert plan.steps_per_epoch == 21
-    assert plan.expected_seconds == 17 + (84 - 7)
+    assert plan.steps_per_epoch == 20  # 83 // 4
+    assert plan.expected_seconds == 17 + (80 - 7) + 4 * 0.5
+    assert not timer.observe(1.0)  # planned once
     assert plan.describe() == (
-        "Time budget 100 s: 1.000 s a step (median of 5 after 2 warm-up steps). Plan: ~84 "
-        "steps, 4 epochs of 21 (of 50), learning-rate decay over the last 42 (2 epochs); "
-        "training ends after ~94 s."
+        "Time budget 100 s: 1.000 s a step (median of 5 after 2 warm-up steps). Plan: ~80 "
+        "steps, 4 epochs of 20 (of 50), learning-rate decay over the last 40 (2 epochs); "
+        "training ends after ~92 s."
     )
+    clock.now = 98.0
     assert not timer.no_time_for_another()
     clock.now = 99.5
     assert timer.no_time_for_another()
@@ -104,15 +106,13 @@ def test_a_slower_machine_stops_at_the_budget_with_a_checkpoint(tmp_path, monkey
     config = TINY.replace(
         epochs=2, steps_per_epoch=None, time_budget=20.0, output_dir=str(tmp_path / "run")
     )
-    real = budget.TimeBudget.observe
+    real = budget.TimeBudget.make_plan
 
-    def slows_down(timer, seconds, steps_done):
-        plan = real(timer, seconds, steps_done)
-        if plan is not None:  # after the plan, each step takes 3 s instead of 1
-            clock.per_step = 3.0
-        return plan
+    def slows_down(timer, *args):
+        clock.per_step = 3.0  # after the plan, each step takes 3 s instead of 1
+        return real(timer, *args)
 
-    monkeypatch.setattr(budget.TimeBudget, "observe", slows_down)
+    monkeypatch.setattr(budget.TimeBudget, "make_plan", slows_down)
     result = train(config, progress=False, max_steps=None)
     # planned for 18 steps; at 3 s a step only 5 more fit after the 5 measured ones
     assert result.interrupted and clock.now <= 20.0 and int(result.model.step) < 18
