@@ -21,11 +21,18 @@ MODULE = "tensorflow_examples.models.pix2pix.pix2pix"
 # In a checkout and in CI alike, a copy of ``shared/`` sits beside the repository root.
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 
-# What reordered float32 sums cost, with over 10x headroom. On a 2-core x86 CPU, stock Keras
-# layers match the reference bit for bit; with the U-Net's small maps computed as matrix
-# products the largest errors were 3.7e-7 (outputs, absolute) and 1.0e-6 (gradients, relative).
+# What reordered float32 sums cost. On a 2-core x86 CPU, stock Keras layers match the
+# reference bit for bit; with the U-Net's small maps computed as matrix products the outputs
+# differed by at most 3.7e-7 (absolute) over five draws of the weights.
 OUTPUT_ATOL = 5e-6
 GRADIENT_RTOL = 2e-5
+# The U-Net's gradients are ill-conditioned: moving the stock U-Net's weights by one part in
+# 10^7 (float32's rounding) changes them by up to 3e-3 relative (measured with two seeds),
+# as instance norm over the innermost 1-4 pixel maps divides by tiny deviations. The stock
+# layers match the reference bit for bit, so they are held to GRADIENT_RTOL; the small-map
+# matrix products round differently, and with some weights their gradients differ by up to
+# 6.5e-3 (outputs still within 4e-7), so they can only be held to about that.
+SPEEDUPS_GRADIENT_RTOL = 2e-2
 
 
 def _import_reference():
@@ -92,6 +99,7 @@ NETWORKS = {
 def pair(request, pix2pix):
     """(name, ours, reference), each built once per module; freshly initialised, not copied."""
     make_ours, make_reference, _ = NETWORKS[request.param]
+    tf.keras.utils.set_random_seed(0)  # the same weights whatever ran before
     return request.param, make_ours(), make_reference(pix2pix)
 
 
@@ -172,4 +180,5 @@ def test_same_gradients_for_every_variable_and_the_input(results):
             continue
         assert reference_norm > 0, f"{label}: unexpectedly no gradient in the reference"
         error = np.linalg.norm(g - g_ref) / reference_norm
-        assert error <= GRADIENT_RTOL, f"{label}: relative error {error:.2e}"
+        tolerance = SPEEDUPS_GRADIENT_RTOL if "speedups" in name else GRADIENT_RTOL
+        assert error <= tolerance, f"{label}: relative error {error:.2e}"
