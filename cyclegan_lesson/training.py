@@ -246,6 +246,8 @@ def train(
                 seconds=time.perf_counter() - epoch_started,
             )
             call("on_epoch_end", epoch, row)
+            if gan.stop_training:  # as keras.Model.fit: a callback asked to stop here
+                raise KeyboardInterrupt
         failed = False
     except KeyboardInterrupt:
         result.interrupted, failed = True, False

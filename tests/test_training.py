@@ -600,6 +600,19 @@ def test_user_callbacks_run_beside_the_package_and_can_stop_training(tmp_path):
     assert [c[1] for c in recorder.calls if c[0] == "batch"] == [2, 3, 0, 1, 2, 3]
 
 
+class _StopAfterTheFirstEpoch(tf.keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        self.model.stop_training = True  # as keras.callbacks.EarlyStopping does
+
+
+def test_a_callback_can_stop_at_the_end_of_an_epoch(tmp_path):
+    config = TINY.replace(output_dir=str(tmp_path / "run"), epochs=3)
+    result = train(config, progress=False, callbacks=[_StopAfterTheFirstEpoch()])
+    assert result.interrupted and (int(result.model.step), int(result.model.epoch)) == (4, 1)
+    assert [r["epoch"] for r in result.history.rows] == [1]
+    assert result.checkpoint.endswith("ckpt-4")
+
+
 def test_a_resumed_run_says_from_where_and_what_changed(tmp_path, capsys):
     config = TINY.replace(output_dir=str(tmp_path / "run"), epochs=2)
     train(config, progress=False, max_steps=5)
