@@ -53,16 +53,16 @@ def test_the_plan_by_hand(monkeypatch):
         due.append(timer.observe(seconds))
     # two warm-up steps; then timed steps until they add up to 5% of the budget (5 s)
     assert due == [False] * 6 + [True]
-    # 17 s gone; an epoch's end costs 0.5 s: 95 - 17 - 4 * 0.5 = 76 more steps, 83 in all
+    # 17 s gone; an epoch's end costs 0.5 s: 90 - 17 - 4 * 0.5 = 71 more steps, 78 in all
     plan = timer.make_plan(steps_done=7, epoch_overhead=0.5)
     assert plan.step_seconds == 1.0 and plan.measured_steps == 5
-    assert plan.steps_per_epoch == 20  # 83 // 4
-    assert plan.expected_seconds == 17 + (80 - 7) + 4 * 0.5
+    assert plan.steps_per_epoch == 19  # 78 // 4
+    assert plan.expected_seconds == 17 + (76 - 7) + 4 * 0.5
     assert not timer.observe(1.0)  # planned once
     assert plan.describe() == (
-        "Time budget 100 s: 1.000 s a step (median of 5 after 2 warm-up steps). Plan: ~80 "
-        "steps, 4 epochs of 20 (of 50), learning-rate decay over the last 40 (2 epochs); "
-        "training ends after ~92 s."
+        "Time budget 100 s: 1.000 s a step (median of 5 after 2 warm-up steps). Plan: ~76 "
+        "steps, 4 epochs of 19 (of 50), learning-rate decay over the last 38 (2 epochs); "
+        "training ends after ~88 s."
     )
     clock.now = 98.0
     assert not timer.no_time_for_another()
@@ -80,7 +80,7 @@ def test_a_budgeted_run_ends_within_it_and_resumes_exactly(tmp_path, monkeypatch
     config = TINY.replace(epochs=2, decay_epochs=1, steps_per_epoch=None, time_budget=20.0)
     straight = train(config.replace(output_dir=str(tmp_path / "straight")), progress=False)
     assert clock.now <= 20.0 and not straight.interrupted
-    # measured over 3 steps after 2 warm-up steps: 5 s gone, 14 more fit in 95% of 20 s
+    # measured over 3 steps after 2 warm-up steps: 5 s gone, 13 more fit in 90% of 20 s
     assert int(straight.model.step) == 18
     assert [(r["epoch"], r["step"]) for r in straight.history.rows] == [(1, 9), (2, 18)]
     assert straight.history.rows[-1]["learning_rate"] == pytest.approx(2e-4 * lr_factor(1, 2, 1))
