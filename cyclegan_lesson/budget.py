@@ -1,13 +1,13 @@
 """Fitting a training run into a time budget (``Config.time_budget``, ``--time-budget 10m``).
 
 The first steps of a run measure how long a step takes on this machine (after two warm-up
-steps, which trace the step and allocate its memory), and what the end of an epoch costs
-(a checkpoint, a preview and the next epoch's first batch, done once there). Then the plan keeps the number of epochs and
-cuts the steps of each epoch so that the rest of the run fits; the learning-rate
-decay, counted in epochs, keeps its share of the run. The plan goes into the run's
-``config.json`` as its ``steps_per_epoch``, so a resumed run follows the same plan and ends
-where an unbroken one would. If a step still would not fit (a machine that slowed down), the
-run stops before it, with a checkpoint, as an interrupt would.
+steps, which trace the step and allocate its memory), and what the end of an epoch costs (a
+checkpoint, a preview and the next epoch's first batch, done once there). Then the plan keeps
+the number of epochs and cuts the steps of each epoch so that the rest of the run fits in 90%
+of the budget; the learning-rate decay, counted in epochs, keeps its share of the run. The
+plan goes into the run's ``config.json`` as its ``steps_per_epoch``, so a resumed run follows
+the same plan and ends where an unbroken one would. If a step still would not fit (a machine
+that slowed down), the run stops before it, with a checkpoint, as an interrupt would.
 """
 
 from __future__ import annotations
