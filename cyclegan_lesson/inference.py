@@ -44,8 +44,7 @@ def translate_batch(generator: keras.Model, images, image_size=None, output_size
     With ``image_size`` (a side, or (height, width)) the batch is resized to it first
     (bilinear), e.g. to the size the generator was trained on; with ``output_size`` the
     translations are resized to that (e.g. back to the input's size) before they become
-    uint8. Returns a uint8
-    (N, H', W', 3) tensor. Works eagerly and inside a ``tf.function``.
+    uint8. Returns a uint8 (N, H', W', 3) tensor. Works eagerly and inside a ``tf.function``.
     """
     x = tf.convert_to_tensor(images)
     x = tf.cast(x, tf.float32) if x.dtype.is_floating else normalize(x)
@@ -85,10 +84,10 @@ def translate_array(
     ph, pw = -h % m, -w % m
     # reflection needs the pad to be smaller than the side; mirror edges up to the side;
     # an image too small even for that is stretched to the accepted size and back
-    mode = "REFLECT" if ph < h and pw < w else "SYMMETRIC" if ph <= h and pw <= w else None
+    mode = "reflect" if ph < h and pw < w else "symmetric" if ph <= h and pw <= w else None
     if mode is None:
         return translate_batch(generator, image[None], (h + ph, w + pw), (h, w)).numpy()[0]
-    padded = np.pad(image, [[0, ph], [0, pw], [0, 0]], mode=mode.lower())
+    padded = np.pad(image, [[0, ph], [0, pw], [0, 0]], mode=mode)
     return translate(generator, padded[None])[0, :h, :w]
 
 
