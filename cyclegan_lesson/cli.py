@@ -15,6 +15,7 @@ import argparse
 import dataclasses
 import os
 import sys
+from pathlib import Path
 
 from .config import DEFAULT_PROFILE, FIELD_NAMES, PROFILE_ENV, PROFILES, Config, get_config
 
@@ -308,6 +309,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_flags(p)
 
     p = sub.add_parser(
+        "student-version",
+        help="write the lesson's notebooks without their solutions, for students",
+        description="Write each notebook without its solutions: cells tagged 'solution' "
+        "are removed, and lines between '### BEGIN SOLUTION' and '### END SOLUTION' become "
+        "'...'. The exercises' stubs and checks stay, so students can still check their "
+        "answers.",
+    )
+    p.add_argument("notebooks", nargs="+", help="the notebooks (.ipynb) to convert")
+    p.add_argument("--out", required=True, help="folder for the student versions, made if missing")
+
+    p = sub.add_parser(
         "toy-dataset",
         help="write the built-in toy horse2zebra as PNG folders",
         description="Write the built-in toy horse2zebra as PNG folders (trainA/ trainB/ "
@@ -449,7 +461,16 @@ def _cmd_toy_dataset(args) -> int:
     return 0
 
 
+def _cmd_student_version(args) -> int:
+    from .student import write_student_versions
+
+    for path in write_student_versions([Path(p) for p in args.notebooks], Path(args.out)):
+        print(path)
+    return 0
+
+
 COMMANDS = {
+    "student-version": _cmd_student_version,
     "train": _cmd_train,
     "translate": _cmd_translate,
     "export": _cmd_export,

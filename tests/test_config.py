@@ -88,3 +88,18 @@ def test_cli_unknown_flag_exits_2():
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["config", "--nope"])
     assert exit_info.value.code == 2
+
+
+def test_differences_from_the_tutorial_list_every_changed_setting():
+    demo = get_config("demo", env={})
+    changed = {name: (mine, theirs) for name, mine, theirs in demo.differences_from()}
+    assert changed["image_size"] == (128, 256)
+    assert changed["loss"] == ("lsgan", "bce")
+    assert "output_dir" not in changed and "generator" not in changed
+    assert "attention" not in changed  # the demo trains the tutorial's generators
+    table = demo.describe_differences()
+    assert table.splitlines()[0].split() == ["setting", "this", "profile", "tutorial"]
+    assert len(table.splitlines()) == len(changed) + 1
+    assert get_config("tutorial", env={}).describe_differences() == (
+        "every setting as in the 'tutorial' profile"
+    )
