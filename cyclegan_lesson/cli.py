@@ -278,7 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
         "grid",
         help="draw input | translation | reconstruction for test images",
         description="Draw input | translation | reconstruction for the first test images of "
-        "each domain: A -> G(A) -> F(G(A)) on the left, B -> F(B) -> G(F(B)) on the right.",
+        "each domain: x -> G(x) -> F(G(x)) on the left, y -> F(y) -> G(F(y)) on the right.",
     )
     _add_run_flags(p)
     p.add_argument("--output", required=True, metavar="FILE", help="PNG file to write (required)")

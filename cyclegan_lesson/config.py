@@ -388,6 +388,13 @@ def _parse_field(f: dataclasses.Field, text: str):
 FIELD_NAMES = tuple(f.name for f in fields(Config))
 
 
+def active_profile(env: Mapping[str, str] | None = None) -> str:
+    """The profile :func:`get_config` uses when none is named: ``$CYCLEGAN_LESSON_PROFILE``
+    or ``demo``."""
+    env = os.environ if env is None else env
+    return env.get(PROFILE_ENV) or DEFAULT_PROFILE
+
+
 def get_config(
     profile: str | None = None,
     overrides: Mapping[str, object] | None = None,
@@ -400,7 +407,7 @@ def get_config(
     ``overrides`` (e.g. parsed CLI flags; ``None`` values are ignored) win over the environment.
     """
     env = os.environ if env is None else env
-    name = profile or env.get(PROFILE_ENV) or DEFAULT_PROFILE
+    name = profile or active_profile(env)
     if name not in PROFILES:
         raise ValueError(f"Unknown profile {name!r}; choose one of: {', '.join(PROFILES)}")
     changes: dict[str, object] = {}
@@ -423,4 +430,4 @@ def get_config(
     return PROFILES[name].replace(**changes)
 
 
-__all__ = ["Config", "PROFILES", "get_config", "DEFAULT_PROFILE", "PROFILE_ENV"]
+__all__ = ["Config", "PROFILES", "get_config", "active_profile", "DEFAULT_PROFILE", "PROFILE_ENV"]

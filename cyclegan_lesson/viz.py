@@ -120,7 +120,8 @@ def generator_preview(generator_g, generator_f, sample_a, sample_b, contrast: fl
 
 def translation_grid(generator_g, generator_f, domains, rows: int = 4):
     """Input | translation | reconstruction for the first ``rows`` test images of each
-    domain: A->B->A on the left, B->A->B on the right. Returns the Figure."""
+    domain: x -> G(x) -> F(G(x)) on the left, y -> F(y) -> G(F(y)) on the right. Returns the
+    Figure."""
     a = np.concatenate([x.numpy() for x in domains.test_a.unbatch().batch(rows).take(1)])
     b = np.concatenate([x.numpy() for x in domains.test_b.unbatch().batch(rows).take(1)])
     fake_b = np.asarray(generator_g(a, training=False))
@@ -130,9 +131,28 @@ def translation_grid(generator_g, generator_f, domains, rows: int = 4):
     grid = [[a[i], fake_b[i], cycled_a[i], b[i], fake_a[i], cycled_b[i]] for i in range(len(a))]
     return image_grid(
         grid,
-        titles=["A (input)", "G(A)", "F(G(A))", "B (input)", "F(B)", "G(F(B))"],
+        titles=["x (a horse)", "G(x)", "F(G(x))", "y (a zebra)", "F(y)", "G(F(y))"],
         size=1.8,
     )
+
+
+def preview_strip(folder, size: float = 2.2):
+    """The per-epoch previews a run saved (``previews/epoch_NNN.png`` in ``folder``) side by
+    side in one row, oldest first. Returns the Figure."""
+    from pathlib import Path
+
+    from matplotlib.figure import Figure
+    from matplotlib.image import imread
+
+    paths = sorted(Path(folder).glob("epoch_*.png"))
+    if not paths:
+        raise FileNotFoundError(f"no previews (epoch_NNN.png) in {folder}: train first")
+    fig = Figure(figsize=(size * len(paths), size * 1.1), layout="constrained")
+    axes = fig.subplots(1, len(paths), squeeze=False)[0]
+    for ax, path in zip(axes, paths, strict=True):
+        ax.imshow(imread(path))
+        ax.axis("off")
+    return fig
 
 
 LOSS_GROUPS = {

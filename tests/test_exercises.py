@@ -100,6 +100,14 @@ def test_train_pipeline_with_the_cache_before_the_jitter_passes():
     assert verdict.passed, verdict
 
 
+def test_train_pipeline_check_is_not_fooled_by_a_global_seed():
+    tf.random.set_seed(0)  # restarts stateful random ops in tf.data every epoch
+    verdict = exercises.check_train_pipeline(
+        lambda raw: raw.map(resize).cache().map(crop_and_normalize).shuffle(100).batch(2)
+    )
+    assert verdict.passed, verdict
+
+
 @pytest.mark.parametrize(
     "answer, hint",
     [

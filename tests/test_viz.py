@@ -84,3 +84,15 @@ def test_loss_curves_show_the_masks_only_when_they_cost_something():
     assert len(viz.loss_curves(old).axes) == len(viz.loss_curves(plain).axes) == 4
     fig = viz.loss_curves(attention)
     assert len(fig.axes) == 5 and "mask" in fig.axes[-1].get_title()
+
+
+def test_preview_strip_puts_the_epochs_in_one_row_oldest_first(tmp_path):
+    from matplotlib.image import imsave
+
+    for epoch, value in ((2, 0.5), (1, 0.0), (10, 1.0)):
+        imsave(tmp_path / f"epoch_{epoch:03d}.png", np.full((4, 6, 3), value))
+    fig = viz.preview_strip(tmp_path)
+    shown = [np.asarray(im.get_array())[0, 0, 0] for im in _images(fig)]
+    np.testing.assert_allclose(shown, [0.0, 0.5, 1.0], atol=1 / 255)
+    with pytest.raises(FileNotFoundError, match="train first"):
+        viz.preview_strip(tmp_path / "empty")
