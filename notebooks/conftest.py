@@ -1,5 +1,5 @@
-"""nbval settings for the lesson notebooks (run with --nbval-lax: only cells marked
-`# NBVAL_CHECK_OUTPUT` are compared, and only their text)."""
+"""nbval settings for the lesson notebooks (run with --nbval-lax: only cells tagged
+`nbval-check-output` are compared, and only their text)."""
 
 import os
 
