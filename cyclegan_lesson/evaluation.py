@@ -271,7 +271,7 @@ def format_table(result: dict) -> str:
             return "n/a"
         return f"{value:.3f}" if isinstance(value, float) else str(value)
 
-    rows = [("metric", "A->B", "B->A")]
+    rows = [("metric", "G: X->Y", "F: Y->X")]
     for key in ("domain_score", "cycle_l1", "identity_l1", "kid"):
         if key in result["a2b"]:
             rows.append((key, fmt(result["a2b"][key]), fmt(result["b2a"][key])))

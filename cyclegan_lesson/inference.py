@@ -173,7 +173,13 @@ def export(run: LoadedRun, output: str | Path) -> dict[str, Path]:
         model = run.models[name]
         module = ServingGenerator(model, run.config.image_size)
         saved = output / f"{name}_savedmodel"
-        tf.saved_model.save(module, str(saved), signatures={"serving_default": module.serve})
+        logger = tf.get_logger()  # "INFO: Assets written to ..." says nothing the caller needs
+        level = logger.level
+        logger.setLevel("WARNING")
+        try:
+            tf.saved_model.save(module, str(saved), signatures={"serving_default": module.serve})
+        finally:
+            logger.setLevel(level)
         keras_file = output / f"{name}.keras"
         model.save(keras_file)
         written[f"{name}_savedmodel"] = saved

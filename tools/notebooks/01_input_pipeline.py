@@ -451,16 +451,48 @@ cells = [
             "`config.dataset` switches between the toy, tfds and your own folders.",
         ],
         """
-        Each of these runs as written.
+        Each of these runs as written, after the cells above.
 
-        1. Jitter one horse 100 times with your `random_jitter` and count the different
-           results (`len({random_jitter(horse).numpy().tobytes() for _ in range(100)})`). How
-           many crops and flips are possible at this image size?
-        2. Set `JITTER_SIZE = IMG_HEIGHT` and jitter again: what is left of the jitter?
-        3. Time one epoch of `make_train_pipeline(train_horses)` twice in a row (`%time
-           sum(1 for _ in pipeline)`): how much does the cache save on the second pass?
-        4. Write the toy dataset to a folder (`!cyclegan-lesson toy-dataset my_toy`) and load
-           it back with `data.raw_source(config.replace(dataset="my_toy"))`.
+        1. How many different jitters does one horse get? Count the different results of
+           100 draws, and compare with the number of possible crops and flips:
+
+           ```python
+           draws = {random_jitter(horse).numpy().tobytes() for _ in range(100)}
+           places = (JITTER_SIZE - IMG_HEIGHT + 1) ** 2
+           print(len(draws), "different of 100;", 2 * places, "crops and flips possible")
+           ```
+
+        2. What is left of the jitter when the resize does not enlarge the image?
+
+           ```python
+           no_resize = [random_jitter(horse, jitter_size=IMG_HEIGHT) for _ in range(20)]
+           same = sum(np.array_equal(image, horse) for image in no_resize)
+           print("unchanged in", same, "of 20 draws: only the flip is left")
+           ```
+
+        3. How much does the cache save? Time two passes over your pipeline:
+
+           ```python
+           import time
+
+           pipeline = make_train_pipeline(train_horses)
+           for epoch in (1, 2):
+               start = time.perf_counter()
+               batches = sum(1 for _ in pipeline)
+               print(f"pass {epoch}: {batches} batches in {time.perf_counter() - start:.2f} s")
+           ```
+
+        4. Write the toy dataset to a folder, laid out as your own photos would be (the
+           command line does the same: `cyclegan-lesson toy-dataset my_toy`), and load it
+           back as a folder dataset:
+
+           ```python
+           from cyclegan_lesson import toy
+
+           toy.write_dataset("my_toy", size=64)
+           folder_raw, folder_counts = data.raw_source(config.replace(dataset="my_toy"))
+           print(folder_counts)
+           ```
         """,
         [
             PAPER,

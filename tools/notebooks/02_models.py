@@ -154,8 +154,9 @@ cells = [
         """
         The last line is the point. Instance norm throws away each image's own brightness and
         contrast, per channel, and the learned scale and offset then set the ones the network
-        wants. Ulyanov et al. found exactly this made style transfer work: the style of the
-        output should not depend on how bright or contrasted the input happened to be.
+        wants. Ulyanov et al. found that this is what made fast style transfer work: the
+        style of the output should not depend on how bright or contrasted the input
+        happened to be.
 
         **Batch normalisation** takes its mean and variance over the whole batch instead,
         mixing the images together:
@@ -223,7 +224,7 @@ cells = [
         "dropout-note",
         """
         Dropout(0.5) zeroes half of the values at random, in training only. pix2pix puts it
-        in the first three upsample blocks of its U-Net, where it was pix2pix's source of
+        in the first three upsample blocks of its U-Net, as the generator's only source of
         randomness; the authors' CycleGAN code trains without it, and so does this lesson's
         demo profile (`config.dropout_layers` says how many blocks keep it).
 
@@ -581,13 +582,13 @@ cells = [
         The CycleGAN paper does not use the U-Net. Its generator, taken from Johnson et al.'s
         fast style transfer, keeps the image large throughout: a 7 × 7 convolution to 64
         channels, two stride-2 convolutions down to a quarter of the side (64 × 64 with 256
-        channels, for a 256 px image),
-        then nine **residual blocks** that each add a correction to their input instead of
-        replacing it, two stride-2 transposed convolutions back up, and a last 7 × 7
-        convolution to 3 channels with `tanh`. It pads by *reflecting* the image at its
-        border instead of adding zeros, and its instance norm learns no scale or offset.
-        There are no skip connections across the network: the residual blocks let the image
-        flow through instead. The paper uses 9 blocks at 256 px and 6 at 128 px.
+        channels, for a 256 px image), then nine **residual blocks** that each add a
+        correction to their input instead of replacing it, two stride-2 transposed
+        convolutions back up, and a last 7 × 7 convolution to 3 channels with `tanh`. It
+        pads by *reflecting* the image at its border instead of adding zeros, and its
+        instance norm learns no scale or offset. There are no skip connections across the
+        network: the residual blocks let the image flow through instead. The paper uses 9
+        blocks at 256 px and 6 at 128 px.
         """,
     ),
     checked(
@@ -844,13 +845,19 @@ cells = [
         "contrast-static",
         """
         A saved notebook cannot keep a slider alive, so here is the same picture at the
-        tutorial's contrast of 8:
+        tutorial's contrast of 8, drawn a little smaller with `viz.image_grid` (which
+        `viz.preview_figure`, the slider's picture, uses too):
         """,
     ),
     code(
         "contrast-static-code",
         """
-        viz.preview_figure(sample_horse, to_zebra, sample_zebra, to_horse, contrast=8)
+        viz.image_grid(
+            [[sample_horse, to_zebra], [sample_zebra, to_horse]],
+            titles=["Input", "Generated (contrast x8)"],
+            contrast=[1.0, 8.0],
+            size=2,
+        )
         """,
     ),
     md(
@@ -896,9 +903,15 @@ cells = [
            not the same as at 256 px? (Hint: look at `config.base_filters`.)
         2. Print `models.unet_levels_table(generator_g, config.image_size)` for this
            profile's U-Net. Which levels are gone, and is the innermost map still 1 × 1?
-        3. Call a U-Net built for 64 px on a 96 × 96 image:
-           `models.unet_generator(image_size=64)(tf.zeros([1, 96, 96, 3]))`. Read the error:
-           which sizes does it take, and why multiples of 64?
+        3. Give a U-Net built for 64 px a 96 × 96 image, and read what it says: which sizes
+           does it take, and why multiples of 64?
+
+           ```python
+           try:
+               models.unet_generator(image_size=64)(tf.zeros([1, 96, 96, 3]))
+           except ValueError as error:
+               print(error)
+           ```
         4. Predict the side of D_Y's map for a 200 × 200 image, then check it with
            `discriminator_y(tf.zeros([1, 200, 200, 3])).shape`.
         5. Build a U-Net with the tutorial's dropout,

@@ -616,10 +616,11 @@ cells = [
            print(no_pool.history.rows[-1]["disc_x"], pool.history.rows[-1]["disc_x"])
            ```
 
-        3. Train for two minutes with a time budget, and read the plan it prints:
+        3. Give a run a time budget of 30 seconds, and read the plan it prints (how many
+           steps fit, and over which the learning rate decays):
 
            ```python
-           budgeted = train(config.replace(time_budget=120, output_dir="runs/try-budget"))
+           budgeted = train(config.replace(time_budget=30, output_dir="runs/try-budget"))
            ```
 
         4. Run your own `train_step` (the tutorial's loop above) with `STEPS = 30` and

@@ -191,8 +191,7 @@ cells = [
 
         One picture says more than `generate_images` about a CycleGAN: both generators, and
         the round trip the cycle loss trains. On the left, x → G(x) → F(G(x)); on the right,
-        y → F(y) → G(F(y)). (The titles name the domains by their folders, A for X and B
-        for Y.)
+        y → F(y) → G(F(y)).
         """,
     ),
     code(
@@ -206,8 +205,9 @@ cells = [
         """
         What to look for: in the second column, is the animal striped and the meadow left
         alone? In the third, does the horse come back, with its own colour? The round trip
-        usually looks near perfect even where the translation does not: F is very good at
-        undoing G, which is what it was trained for. Keep that in mind when we measure it.
+        often comes back closer to x than G(x) looks like a zebra: F is trained to undo G,
+        and it can use whatever traces of the horse G left behind. Keep that in mind when
+        we measure it.
 
         ## Fade from the input to the translation
 
@@ -245,10 +245,10 @@ cells = [
 
         `* 0.5 + 0.5` is for the screen. An image file stores whole numbers from 0 to 255
         (`uint8`), so a translation is saved as `(x + 1) * 127.5`, rounded and clipped. Both
-        steps matter: a cast to `uint8` *truncates* (200.7 becomes 200, so most pixels come
-        out a little too dark), and a value just outside [-1, 1], which a blend or an edit
-        can make, does not wrap around to the other end of the scale only if it is clipped
-        first.
+        steps matter. A cast to `uint8` *truncates* (200.7 becomes 200), which makes pixels
+        half a grey level too dark on average. And a cast does not clip: a value just
+        outside [-1, 1], which a blend or an edit can produce, comes out as nonsense, often
+        from the other end of the scale.
         """,
     ),
     code(
@@ -469,7 +469,8 @@ cells = [
         "ceiling-here-intro",
         """
         How close is our IoU to the best this image size allows? The evaluation's own 100
-        paired scenes, with their perfect translation:
+        paired scenes, with their perfect translation (IoU does not care which silhouette
+        comes first, so the best is the same for F):
         """,
     ),
     code(
@@ -480,9 +481,9 @@ cells = [
             size = run.config.image_size
             x, y, masks, empty = toy.make_paired(size, run.config.seed, background=True)
             best = evaluation.paired_metrics(x, y, masks, empty, "striped")["silhouette_iou"]
-            ours = result["paired"]["a2b"]["silhouette_iou"]
-            print(f"at {size} px: a perfect G scores IoU {best:.3f}, ours {ours:.3f}")
-            print(f"our G keeps {ours / best:.0%} of what a perfect G would")
+            g, f = (result["paired"][d]["silhouette_iou"] for d in ("a2b", "b2a"))
+            print(f"at {size} px a perfect translation scores IoU {best:.3f}, either way")
+            print(f"G: {g:.3f} ({g / best:.0%} of that), F: {f:.3f} ({f / best:.0%})")
         """,
     ),
     md(
@@ -518,7 +519,7 @@ cells = [
         Every number above answers one narrow question, and several stop telling trained
         models apart long before the translations look right:
 
-        - **The domain score saturates first.** A three-layer classifier tells stripes from
+        - **The domain score saturates first.** A small classifier tells stripes from
           a plain coat easily, so it says 1.0 as soon as G paints stripes of any quality; it
           does not look at the background or the outline at all. It is a floor (G did change
           domains), not a grade.
@@ -558,7 +559,7 @@ cells = [
         from PIL import Image
 
         os.makedirs("my_images", exist_ok=True)
-        photos = toy.make_split("testA", 160, seed=7, count=3)[:, 40:]  # 120 x 160 each
+        photos = toy.make_split("testA", 160, seed=2, count=3)[:, 40:]  # 120 x 160 each
         for i, photo in enumerate(photos):
             Image.fromarray(photo).save(f"my_images/photo_{i}.png")
         print(sorted(os.listdir("my_images")))
@@ -689,8 +690,8 @@ cells = [
         - **It learns the datasets, not the concept.** Whatever differs between the two
           collections is "the domain". The paper's horse → zebra model was trained on
           ImageNet's wild horses and zebras, with no riders; shown a person riding a horse,
-          it striped the rider too. Zebra photos come from the savanna, so a generator may
-          also yellow the grass.
+          it striped the rider too. Zebra photos are mostly taken on the savanna, so a
+          generator may also turn green grass yellow.
         - **There is a gap to paired training.** On Cityscapes labels → photos, the paper
           measured a per-pixel accuracy of 0.52 for CycleGAN against 0.71 for pix2pix,
           trained with pairs. When pairs exist, use them.
@@ -757,9 +758,18 @@ cells = [
            print(evaluation.format_table(explained_rows(evaluation.evaluate(lazy, lazy, domains))))
            ```
 
-        4. **The worst zebras turned back.** Repeat the worst-cases cell for F: translate
-           the paired zebras `y` with `run.generator_f`, score the silhouettes against `y`'s,
-           and look at the three worst. Is F better at outlines than G?
+        4. **The worst zebras turned back.** Score F on the paired zebras `y` as the
+           worst-cases cell scored G on the horses: is F better at outlines than G? (Draw
+           its three worst as that cell does.)
+
+           ```python
+           back = inference.translate(run.generator_f, y)
+           in_y = [evaluation.silhouette(a, e) for a, e in zip(y, empty, strict=True)]
+           in_back = [evaluation.silhouette(a, e) for a, e in zip(back, empty, strict=True)]
+           scores_f = np.array([evaluation.iou(a, b) for a, b in zip(in_y, in_back, strict=True)])
+           print("worst IoUs of F:", np.sort(scores_f)[:3].round(2))
+           print("worst IoUs of G:", np.sort(scores)[:3].round(2))
+           ```
         """,
         [
             PAPER,
@@ -770,7 +780,7 @@ cells = [
             + " (why a near-perfect round trip can hide the input in the output: notebook 06)",
             AUTHORS_CODE,
             LSGAN + " (the demo run's adversarial loss)",
-            POOL + " (the demo run's image pool)",
+            POOL + " (the demo run keeps a pool of 50)",
             FID,
             KID,
         ],
