@@ -106,11 +106,14 @@ def profile():
             "profile-intro",
             """
             A **profile** is a preset of every setting. The default, `demo`, trains the
-            tutorial's networks on the built-in toy horse2zebra at 128 px, so that a laptop CPU
-            finishes in minutes. The table lists every setting in which it differs from the
-            TensorFlow tutorial. To follow the tutorial exactly, on the real horse2zebra at
-            256 px (a GPU runtime and internet needed), remove the `#` in front of `%env` and
-            run the notebook again from the top; every notebook reads the same setting.
+            tutorial's networks on the built-in toy horse2zebra at 128 px, small enough for a
+            laptop CPU. The table lists every setting in which it differs from the TensorFlow
+            tutorial; the notebooks explain each one where it is used (the loss in 03; the
+            pool, the decay and the batch in 04). To train with the tutorial's settings on the
+            real horse2zebra at 256 px (a GPU runtime and internet needed), remove the `#` in
+            front of `%env` and run the notebook again from the top. To switch every notebook
+            at once, start JupyterLab with the variable set:
+            `CYCLEGAN_LESSON_PROFILE=tutorial python3 run.py lab`.
             """,
         ),
         code(

@@ -46,9 +46,9 @@ cells = [
         from it, a map and its aerial view. For most translations such pairs do not exist:
         nobody has photographed the same horse, in the same pose on the same meadow, as a
         zebra. CycleGAN learns from two **unpaired collections** instead, one of each
-        domain. The tutorial lists what that opens up: style transfer (photo ↔ Monet),
-        object transfiguration (horse ↔ zebra, apple ↔ orange), season transfer (summer ↔
-        winter) and photo enhancement.
+        domain. The tutorial names photo enhancement, image colourisation and style transfer
+        as uses; the paper adds object transfiguration (horse ↔ zebra, apple ↔ orange) and
+        season transfer (summer ↔ winter).
 
         The lesson uses the paper's names throughout:
 
@@ -222,7 +222,9 @@ cells = [
         "jitter-picture",
         """
         The same horse, jittered four times. Look at the borders: each crop starts somewhere
-        else, and some are mirrored.
+        else, and some are mirrored. (Your `random_jitter` takes the sizes as arguments, so it
+        calls `tf.image.random_crop` with them rather than the tutorial's `random_crop`,
+        which always crops to the global `IMG_HEIGHT` × `IMG_WIDTH`.)
         """,
     ),
     code(
@@ -240,8 +242,10 @@ cells = [
         "preprocess",
         """
         The tutorial wraps the steps into one function per split. Test images are only
-        normalised: they are already `IMG_HEIGHT` pixels in tfds' horse2zebra. (The tfds
-        version takes `(image, label)`; the package's sources give the image alone.)
+        normalised: tfds' horse2zebra images are 256 × 256 already, the tutorial's size.
+        (The package's test pipeline also resizes them to `image_size`, so any size works.
+        The tfds version takes `(image, label)`; the package's sources give the image
+        alone.)
         """,
     ),
     code(

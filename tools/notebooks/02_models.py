@@ -57,7 +57,7 @@ cells = [
         """
         ## Four networks
 
-        ![G and F translate between the domains; D_X and D_Y judge them](../img/overview.png)
+        ![G and F translate between the domains; D_X and D_Y judge them](https://raw.githubusercontent.com/cyclegan-lesson/cyclegan-lesson/main/img/overview.png)
 
         CycleGAN trains four networks at once:
 
@@ -74,9 +74,9 @@ cells = [
         The tutorial does not write its networks: it imports them from pix2pix
         (`tensorflow_examples`). The package has the same networks in `cyclegan_lesson.models`,
         written block by block as pix2pix writes them. The tutorial names two differences from
-        the paper: CycleGAN normalises with **instance normalisation** rather than batch
-        normalisation, and the paper's generator is a **ResNet**, where the tutorial keeps
-        pix2pix's **U-Net** for simplicity. Both are below.
+        pix2pix's own models: CycleGAN normalises with **instance normalisation** rather than
+        batch normalisation, and the paper's generator is a **ResNet**, where the tutorial
+        keeps pix2pix's **U-Net** for simplicity. Both are below.
         """,
     ),
     code(
@@ -869,7 +869,8 @@ cells = [
         there.
 
         And the untrained discriminators, the tutorial's "Is a real zebra?" and "Is a real
-        horse?", patch by patch (red: leaning "real", blue: leaning "fake"). This profile's
+        horse?", patch by patch (red: a higher score, closer to "real"; blue: a lower one;
+        the colours span each map's own range). This profile's
         map is (size / 8 − 2) on a side. Its scores follow the picture (sky and grass score
         differently) but mean nothing yet: nothing has told it what a real zebra looks like.
         """,

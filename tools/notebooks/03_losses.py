@@ -63,8 +63,10 @@ cells = [
         + 0.5\, \lambda\, \mathcal{L}_{\text{identity}}(G, F)
         $$
 
-        The generators want it small; the discriminators, which appear only in the two
-        adversarial terms, want those large:
+        The paper's objective (its equation 3) has the first three terms; the identity
+        term comes from its section on paintings and photos and from the authors' code,
+        and the tutorial uses it throughout. The generators want the sum small; the
+        discriminators, which appear only in the two adversarial terms, want those large:
 
         $$
         G^*, F^* = \arg\min_{G, F}\, \max_{D_X, D_Y}\, \mathcal{L}(G, F, D_X, D_Y)
@@ -149,9 +151,10 @@ cells = [
         """
         from cyclegan_lesson import data, exercises, losses, models, viz
 
-        domains = data.load_domains(config)
-        horses = next(iter(domains.test_a.unbatch().batch(8)))  # eight test horses, x_1 ... x_8
-        zebras = next(iter(domains.test_b.unbatch().batch(8)))  # eight test zebras
+        raw, _ = data.raw_source(config)  # the test images are all this notebook needs
+        test_x, test_y = (data.test_pipeline(raw[s], config).unbatch() for s in ("testA", "testB"))
+        horses = next(iter(test_x.batch(8)))  # eight test horses, x_1 ... x_8
+        zebras = next(iter(test_y.batch(8)))  # eight test zebras
         one_zebra = zebras[:1]
         lazy_g = tf.repeat(one_zebra, len(horses), axis=0)  # the lazy G(x): one zebra for all
         nets = models.build_models(config)  # G, F, D_X, D_Y
@@ -392,6 +395,8 @@ cells = [
         r"""
         ## Cycle consistency in code
 
+        ![the two round trips: x → G(x) → F(G(x)) ≈ x and y → F(y) → G(F(y)) ≈ y](https://raw.githubusercontent.com/cyclegan-lesson/cyclegan-lesson/main/img/cycle.png)
+
         The tutorial writes the two round trips as
 
         - forward: $x \rightarrow G(x) \rightarrow F(G(x)) \approx x$,
@@ -579,9 +584,9 @@ cells = [
         **saturation**. Its push grows only as D rejects the fake, so a generator and its
         discriminator can chase each other back and forth.
 
-        The least-squares curve never flattens: its slope, 2 (D(G(x)) − 1), is proportional
-        to the distance from the target 1, and it even pushes back fakes that overshoot it.
-        Fakes that already pass, but only just, are still pulled towards where real images
+        The least-squares curve flattens only at its target: its slope, 2 (D(G(x)) − 1), is
+        proportional to the distance from the target 1, and it even pushes back fakes that
+        overshoot it. Fakes that already pass, but only just, are still pulled towards where real images
         sit. Mao et al. found that this gives steadier training and fewer vanishing
         gradients, and the CycleGAN paper adopted it for all its results, reporting more
         stable training and better images.
@@ -646,7 +651,9 @@ cells = [
         λ = 10 makes every bit of a failed round trip expensive. The adversarial terms and
         the discriminators' losses only reflect an untrained discriminator's arbitrary
         outputs for now (with BCE they sit near ln 2 ≈ 0.69, where a discriminator that
-        cannot tell real from fake puts them); they start to mean something once the
+        cannot tell real from fake puts them; with LSGAN, a discriminator that answers 0.5
+        to everything gives 0.25 for both G's loss and its own, one that answers about 0
+        gives G about 1 and itself about 0.5); they start to mean something once the
         discriminators learn. Training, in notebook 04, pushes the generators' totals down
         while the discriminators push back.
 

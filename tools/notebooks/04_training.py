@@ -10,6 +10,7 @@ from nbkit import (  # noqa: E402
     AUTHORS_CODE,
     LSGAN,
     PAPER,
+    PIX2PIX,
     POOL,
     TUTORIAL,
     checked,
@@ -327,7 +328,8 @@ cells = [
     md(
         "loop",
         """
-        The tutorial trains 40 epochs of its 1067 horse/zebra pairs. Here one short epoch of
+        The tutorial trains 40 epochs of 1,067 steps, each step one horse and one unrelated
+        zebra. Here one short epoch of
         `STEPS` steps shows the loop working: a dot every ten steps, the preview, a
         checkpoint, the time taken. (The first step takes longer: `tf.function` is tracing
         and compiling the step.)
@@ -364,133 +366,14 @@ cells = [
         """,
     ),
     md(
-        "loop-after",
-        """
-        Ten steps move the weights only a little: the prediction is still a blur. A real run
-        needs thousands of steps, which is the package's job.
-
-        ## The package's loop: `train(config)`
-
-        `training.train(config)` runs the same step (`config.impl = "fused"` computes the same
-        gradients faster, see the end of this notebook), with the options this profile sets
-        (the table at the top: LSGAN, the image pool, the learning-rate decay), and adds what
-        a long run needs:
-
-        - a progress bar per epoch with the running losses;
-        - a preview after each epoch, saved as `previews/epoch_NNN.png`;
-        - a row of mean losses per epoch in `history.csv`;
-        - checkpoints (every `checkpoint_every` epochs, at the end, and when you interrupt);
-        - resume: calling `train` again goes on from the newest checkpoint, at the same
-          step, with the same data order;
-        - a guard that stops with a clear message if a loss becomes NaN, keeping the last
-          good checkpoint.
-
-        First, stop after 20 steps, as if you pressed *Interrupt* (■): the package saves a
-        checkpoint on the way out.
-        """,
-    ),
-    md(
-        "budget",
-        """
-        **On a slow computer?** Run `config = config.replace(time_budget=600)` first: the
-        first steps measure how fast your machine is, then each epoch gets as many steps as
-        fit into ten minutes, and `train` prints the plan. Fewer steps give rougher zebras,
-        but a finished run.
-        """,
-    ),
-    code(
-        "train-interrupted",
-        """
-        from cyclegan_lesson.training import History, run_paths, run_status, train
-
-        status = run_status(config.output_dir)
-        if status["finished"]:
-            print(f"{config.output_dir} has finished training already; delete it to train again.")
-        elif status["step"] == 0:
-            stopped = train(config, max_steps=20)
-            print("interrupted:", stopped.interrupted)
-            print("checkpoint:", os.path.basename(stopped.checkpoint))
-        """,
-    ),
-    md(
-        "resume",
-        """
-        Calling `train` again resumes where it stopped: same step, same optimiser state, same
-        data order. It first says where it starts from, then trains to the end. With the
-        `demo` profile on a laptop CPU this takes a while (the time each epoch took is in the
-        bar): a good moment for a coffee.
-        """,
-    ),
-    code(
-        "train-resume",
-        """
-        status = run_status(config.output_dir)
-        print(f"resuming at epoch {status['epoch'] + 1}, step {status['step']}")
-        if not status["finished"]:
-            result = train(config)
-        """,
-    ),
-    md(
-        "previews",
-        """
-        The previews after each epoch, oldest on the left: the horse (top) and the zebra
-        (bottom) of the first test images, with G's and F's translations beside them.
-        """,
-    ),
-    code(
-        "preview-strip",
-        """
-        paths = run_paths(config.output_dir)
-        viz.preview_strip(paths["previews"])
-        """,
-    ),
-    md(
-        "curves",
-        """
-        ## Reading the loss curves
-
-        A classifier's loss falls towards zero. A GAN's adversarial losses do not: the
-        generators and the discriminators are opponents, and each one's progress is the
-        other's setback. What to expect:
-
-        - **discriminators**: with LSGAN, near 0.25 means D cannot tell real from fake
-          (it answers 0.5 for both); a D loss that falls towards 0 while the generators' rise
-          means D has won, and the generators get little useful signal;
-        - **adversarial (generators)**: hovering, not falling; their level depends on D;
-        - **cycle** and **identity**: these do fall, as G and F learn to undo each other and
-          to leave images of their own target domain alone.
-        """,
-    ),
-    code(
-        "loss-curves",
-        """
-        history = History.read(paths["history"])
-        viz.loss_curves(history.rows)
-        """,
-    ),
-    md(
-        "run-folder",
-        """
-        Everything the run wrote is in one folder: `config.json` (the settings),
-        `checkpoints/`, `previews/`, `history.csv` and TensorBoard logs. Notebook 05 loads it
-        from there; so does the command line (`cyclegan-lesson train --out DIR` writes the
-        same folder).
-        """,
-    ),
-    code(
-        "run-folder-list",
-        """
-        print(sorted(p.name for p in paths["root"].iterdir()))
-        print("epochs in history.csv:", len(history.rows))
-        """,
-    ),
-    md(
         "options",
         """
         ## The paper's training options
 
-        The demo profile trains with three options from the paper and the authors' code that
-        the tutorial leaves out:
+        Ten steps move the weights only a little: the prediction is still a blur. A real run
+        needs thousands of steps, and the package's loop adds three options from the paper
+        and the authors' code that the tutorial leaves out (and that the loop above, with the
+        tutorial's BCE losses, does not use):
 
         - **LSGAN** (`loss="lsgan"`): least-squares adversarial losses instead of
           cross-entropy (notebook 03).
@@ -539,6 +422,121 @@ cells = [
         paper = [round(lr_factor(epoch, 200, 100), 4) for epoch in (0, 99, 100, 199)]
         print("paper, epochs 1, 100, 101, 200:", paper)
         print("demo, epochs 1-7:", [round(lr_factor(epoch, 7, 4), 2) for epoch in range(7)])
+        """,
+    ),
+    md(
+        "loop-after",
+        """
+        ## The package's loop: `train(config)`
+
+        `training.train(config)` runs the same step (`config.impl = "fused"` computes the same
+        gradients faster, see the end of this notebook), with the options this profile sets
+        (the table at the top: LSGAN, the image pool, the learning-rate decay), and adds what
+        a long run needs:
+
+        - a progress bar per epoch with the running losses;
+        - a preview after each epoch, saved as `previews/epoch_NNN.png`;
+        - a row of mean losses per epoch in `history.csv`;
+        - checkpoints (every `checkpoint_every` epochs, at the end, and when you interrupt);
+        - resume: calling `train` again goes on from the newest checkpoint, at the same
+          step, with the same data order;
+        - a guard that stops with a clear message if a loss becomes NaN, keeping the last
+          good checkpoint.
+
+        First, stop after 20 steps, as if you pressed *Interrupt* (■): the package saves a
+        checkpoint on the way out.
+
+        **On a slow computer?** Run `config = config.replace(time_budget=600)` first: the
+        first steps measure how fast your machine is, then `train` shortens every epoch so
+        that the whole run ends within the budget (ten minutes here), and prints the plan.
+        Fewer steps give rougher zebras, but a finished run.
+        """,
+    ),
+    code(
+        "train-interrupted",
+        """
+        from cyclegan_lesson.training import History, run_paths, run_status, train
+
+        status = run_status(config.output_dir)
+        if status["finished"]:
+            print(f"{config.output_dir} has finished training already; delete it to train again.")
+        elif status["step"] == 0:
+            stopped = train(config, max_steps=20)
+            print("interrupted:", stopped.interrupted)
+            print("checkpoint:", os.path.basename(stopped.checkpoint))
+        """,
+    ),
+    md(
+        "resume",
+        """
+        Calling `train` again resumes where it stopped: same step, same optimiser state, same
+        data order. It first says where it starts from, then trains to the end. With the
+        `demo` profile on a laptop CPU this takes a while (the time each epoch took is in the
+        bar): a good moment for a coffee.
+        """,
+    ),
+    code(
+        "train-resume",
+        """
+        status = run_status(config.output_dir)
+        if not status["finished"]:
+            print(f"resuming at epoch {status['epoch'] + 1}, step {status['step']}")
+            result = train(config)
+        """,
+    ),
+    md(
+        "previews",
+        """
+        The previews after each epoch, oldest on the left: the horse (top) and the zebra
+        (bottom) of the first test images, with G's and F's translations beside them.
+        """,
+    ),
+    code(
+        "preview-strip",
+        """
+        paths = run_paths(config.output_dir)
+        viz.preview_strip(paths["previews"])
+        """,
+    ),
+    md(
+        "curves",
+        """
+        ## Reading the loss curves
+
+        A classifier's loss falls towards zero. A GAN's adversarial losses do not: the
+        generators and the discriminators are opponents, and each one's progress is the
+        other's setback. What to expect:
+
+        - **discriminators**: with LSGAN, near 0.25 means D cannot tell real from fake
+          (it answers 0.5 for both; with the tutorial's BCE that level is ln 2 ≈ 0.69); a
+          D loss that falls towards 0 while the generators' rise means D has won, and the generators get little useful signal;
+        - **adversarial (generators)**: hovering, not falling; their level depends on D;
+        - **cycle** and **identity**: these do fall, as G and F learn to undo each other and
+          to leave images of their own target domain alone.
+        """,
+    ),
+    code(
+        "loss-curves",
+        """
+        history = History.read(paths["history"])
+        viz.loss_curves(history.rows)
+        """,
+    ),
+    md(
+        "run-folder",
+        """
+        Everything the run wrote is in one folder: `config.json` (the settings),
+        `checkpoints/`, `previews/` and `history.csv` (and TensorBoard logs in
+        `tensorboard/`, with `tensorboard=True`). Notebook 05 loads it
+        from there; so does the command line (`cyclegan-lesson train --out DIR` writes the
+        same folder).
+        """,
+    ),
+    code(
+        "run-folder-list",
+        """
+        print(sorted(p.name for p in paths["root"].iterdir()))
+        print("epochs in history.csv:", len(history.rows))
         """,
     ),
     md(
@@ -608,27 +606,37 @@ cells = [
            ```
 
         2. Without the image pool, do the discriminators' losses end the epoch differently?
-           (Run exercise 1's first line before this one.)
 
            ```python
+           short = dict(epochs=1, decay_epochs=0, steps_per_epoch=50)
            no_pool = train(config.replace(pool_size=0, output_dir="runs/try-no-pool", **short))
            pool = train(config.replace(output_dir="runs/try-pool", **short))
            print(no_pool.history.rows[-1]["disc_x"], pool.history.rows[-1]["disc_x"])
            ```
 
-        3. Give a run a time budget of 30 seconds, and read the plan it prints (how many
+        3. Give a run a time budget of two minutes, and read the plan it prints (how many
            steps fit, and over which the learning rate decays):
 
            ```python
-           budgeted = train(config.replace(time_budget=30, output_dir="runs/try-budget"))
+           budgeted = train(config.replace(time_budget=120, output_dir="runs/try-budget"))
            ```
 
-        4. Run your own `train_step` (the tutorial's loop above) with `STEPS = 30` and
-           compare its preview with the package's after 30 steps.
+        4. Your own step against the package's: run the tutorial's loop above again with
+           `STEPS = 30` (it goes on from its checkpoint), then train the package's for 30
+           steps and compare the two previews. (The package's run uses this profile's LSGAN
+           and image pool; the tutorial's loop, BCE and none.)
+
+           ```python
+           thirty_steps = dict(epochs=1, decay_epochs=0, steps_per_epoch=30)
+           thirty = train(config.replace(output_dir="runs/try-30", **thirty_steps))
+           gan = thirty.model
+           viz.generator_preview(gan.generator_g, gan.generator_f, sample_horse, sample_zebra, 1)
+           ```
         """,
         [
             PAPER,
             TUTORIAL,
+            PIX2PIX,
             ADAM,
             LSGAN,
             POOL,

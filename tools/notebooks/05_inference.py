@@ -92,7 +92,8 @@ cells = [
     md(
         "checkpoints-intro",
         """
-        The number in a checkpoint's name is the training step at which it was saved. Like
+        The number in a checkpoint's name is the training step at which it was saved (the
+        tutorial's manager in notebook 04 numbers its checkpoints 1, 2, 3, ... instead). Like
         the tutorial's `tf.train.CheckpointManager(..., max_to_keep=5)`, the run keeps only
         its five newest checkpoints; `load_run(..., checkpoint=path)` restores any of them
         (an exercise at the end scores an earlier one).
@@ -303,7 +304,7 @@ cells = [
           with the target coat (striped for G, plain brown for F), by a simple colour test.
 
         L1 numbers are in the units of the [-1, 1] images: 0.01 is 0.01 × 127.5 ≈ 1.3 of
-        255 grey levels. Each column is one direction: A → B is G (X → Y), B → A is F.
+        255 grey levels. Each column is one direction, G: X → Y and F: Y → X.
 
         The **paired** numbers need something no real dataset has: for each test scene, the
         right answer. The toy dataset draws 100 extra scenes twice, with a plain horse and
@@ -637,8 +638,7 @@ cells = [
         "keras-reload",
         """
         The `.keras` file loads back as an ordinary Keras model. It translates as the run's
-        G does (the run's copy uses the package's faster layers for small maps, so the two
-        may differ by rounding, a grey level at most):
+        G does (the two may differ by rounding, a grey level at most):
         """,
     ),
     code(
@@ -660,8 +660,10 @@ cells = [
         """
         ## The same from a terminal
 
-        The package's command line does each of these jobs on a run folder (`runs/demo` is
-        the demo profile's):
+        The package's command line does each of these jobs on a run folder. Run from the
+        `notebooks/` folder, `runs/demo` is the run these notebooks trained (`python3 run.py
+        demo` trains its own in the repository's `runs/demo`); for `--checkpoint`, pick one
+        of the names printed above:
 
         ```bash
         cyclegan-lesson status --run runs/demo
@@ -721,7 +723,7 @@ cells = [
         Each of these runs as written, after the cells above.
 
         1. **Score an earlier checkpoint.** The oldest checkpoint the run kept is a few
-           epochs younger than the newest. Which numbers had already saturated then, and
+           epochs older than the newest. Which numbers had already saturated then, and
            which still improved?
 
            ```python
@@ -763,12 +765,14 @@ cells = [
            its three worst as that cell does.)
 
            ```python
-           back = inference.translate(run.generator_f, y)
-           in_y = [evaluation.silhouette(a, e) for a, e in zip(y, empty, strict=True)]
-           in_back = [evaluation.silhouette(a, e) for a, e in zip(back, empty, strict=True)]
-           scores_f = np.array([evaluation.iou(a, b) for a, b in zip(in_y, in_back, strict=True)])
-           print("worst IoUs of F:", np.sort(scores_f)[:3].round(2))
-           print("worst IoUs of G:", np.sort(scores)[:3].round(2))
+           if paired:  # the toy's paired scenes only
+               back = inference.translate(run.generator_f, y)
+               in_y = [evaluation.silhouette(a, e) for a, e in zip(y, empty, strict=True)]
+               in_back = [evaluation.silhouette(a, e) for a, e in zip(back, empty, strict=True)]
+               pairs = zip(in_y, in_back, strict=True)
+               scores_f = np.array([evaluation.iou(a, b) for a, b in pairs])
+               print("worst IoUs of F:", np.sort(scores_f)[:3].round(2))
+               print("worst IoUs of G:", np.sort(scores)[:3].round(2))
            ```
         """,
         [
