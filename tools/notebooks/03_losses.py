@@ -586,10 +586,10 @@ cells = [
 
         The least-squares curve flattens only at its target: its slope, 2 (D(G(x)) − 1), is
         proportional to the distance from the target 1, and it even pushes back fakes that
-        overshoot it. Fakes that already pass, but only just, are still pulled towards where real images
-        sit. Mao et al. found that this gives steadier training and fewer vanishing
-        gradients, and the CycleGAN paper adopted it for all its results, reporting more
-        stable training and better images.
+        overshoot it. Fakes that already pass, but only just, are still pulled towards
+        where real images sit. Mao et al. found that this gives steadier training and fewer
+        vanishing gradients, and the CycleGAN paper adopted it for all its results,
+        reporting more stable training and better images.
 
         Which one does this profile train with?
         """,

@@ -509,7 +509,8 @@ cells = [
 
         - **discriminators**: with LSGAN, near 0.25 means D cannot tell real from fake
           (it answers 0.5 for both; with the tutorial's BCE that level is ln 2 ≈ 0.69); a
-          D loss that falls towards 0 while the generators' rise means D has won, and the generators get little useful signal;
+          D loss that falls towards 0 while the generators' rise means D has won, and the
+          generators get little useful signal;
         - **adversarial (generators)**: hovering, not falling; their level depends on D;
         - **cycle** and **identity**: these do fall, as G and F learn to undo each other and
           to leave images of their own target domain alone.
