@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from pathlib import Path
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -64,6 +65,17 @@ def student_notebook(nb: dict, name: str = "the notebook") -> dict:
                 cell["outputs"], cell["execution_count"] = [], None
         cells.append(cell)
     return {**nb, "cells": cells}
+
+
+def try_it_blocks(nb: dict) -> list[str]:
+    """The fenced ```python blocks of a notebook's Exercises section (the markdown cell with
+    id ``exercises``): the "try it"s a student runs after the notebook. The test run executes
+    each one, as written, after the notebook's own cells (``notebooks/conftest.py``)."""
+    cell = next((c for c in nb["cells"] if c.get("id") == "exercises"), None)
+    if cell is None:
+        return []
+    blocks = re.findall(r"```python\n(.*?)```", _source(cell), re.S)
+    return [textwrap.dedent(block) for block in blocks]
 
 
 def has_solutions(nb: dict) -> bool:

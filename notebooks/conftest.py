@@ -1,12 +1,53 @@
 """nbval settings for the lesson notebooks (run with --nbval-lax: only cells tagged
-`nbval-check-output` are compared, and only their text)."""
+`nbval-check-output` are compared, and only their text).
+
+After a notebook's own cells, each "try it" of its Exercises section (the fenced python
+blocks) runs too, as written, in the same kernel: a try-it that stops working fails the run.
+"""
 
 import os
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+import nbformat
+
+from cyclegan_lesson.student import try_it_blocks
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_sessionstart(session):
+    # the try-its train into runs/try-*: start those afresh, as a student would
+    for folder in (HERE / "runs").glob("try-*"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def pytest_collectstart(collector):
-    if getattr(collector, "path", None) is not None and collector.path.suffix == ".ipynb":
-        # TensorFlow and tqdm write to stderr; HTML and widget views differ from run to run.
-        collector.skip_compare += ("stderr", "text/html", "application/javascript")
+    if getattr(collector, "path", None) is None or collector.path.suffix != ".ipynb":
+        return
+    # TensorFlow and tqdm write to stderr; HTML and widget views differ from run to run.
+    collector.skip_compare += ("stderr", "text/html", "application/javascript")
+    collect = collector.collect
+
+    def collect_with_try_its():
+        items = list(collect())
+        from nbval.plugin import IPyNbCell
+
+        for number, block in enumerate(try_it_blocks(collector.nb), start=1):
+            cell = nbformat.v4.new_code_cell(block)
+            collector.nb.cells.append(cell)
+            yield_num = len(items)
+            items.append(
+                IPyNbCell.from_parent(
+                    collector,
+                    name=f"Try it {number}",
+                    cell_num=yield_num,
+                    cell=cell,
+                    options=defaultdict(bool, check=False),
+                )
+            )
+        return items
+
+    collector.collect = collect_with_try_its

@@ -7,10 +7,11 @@ import re
 import shutil
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
+
+from cyclegan_lesson.student import try_it_blocks
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -71,37 +72,23 @@ def test_notebook_metadata_and_stored_outputs(path):
         assert "✅" in shown and "❌" not in shown, cell["id"]
 
 
-def try_it_blocks(nb) -> list[str]:
-    """The fenced python blocks of a notebook's Exercises section: the "try it"s."""
-    cell = next(c for c in nb["cells"] if c.get("id") == "exercises")
-    return [
-        textwrap.dedent(block)
-        for block in re.findall(r"```python\n(.*?)```", "".join(cell["source"]), re.S)
-    ]
-
-
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_every_try_it_runs_as_written(path, tmp_path, monkeypatch):
-    """Each notebook, then its "try it" blocks, executed under the tiny profile in a copy of
-    the notebooks folder (so the runs they make stay there)."""
-    nbformat = pytest.importorskip("nbformat")
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(path, as_version=4)
-    blocks = try_it_blocks(nb)
-    if not blocks:
-        pytest.skip(f"{path.name} has no runnable try-it blocks")
-    folder = tmp_path / "notebooks"
-    shutil.copytree(ROOT / "notebooks", folder, ignore=shutil.ignore_patterns("runs", "*.ipynb"))
-    for block in blocks:
-        nb.cells.append(nbformat.v4.new_code_cell(block))
-    monkeypatch.setenv("CYCLEGAN_LESSON_PROFILE", "tiny")
-    NotebookClient(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
-    ).execute()
-    cells = [c for c in nb.cells if c.cell_type == "code"]
-    errors = [o for c in cells for o in c.outputs if o.output_type == "error"]
-    assert not errors, errors
+def test_the_test_run_executes_every_try_it_after_its_notebook():
+    """notebooks/conftest.py appends each notebook's try-it blocks to nbval's cells, so the
+    nbval run executes them, as written, under the tiny profile."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "--nbval-lax"]
+        + ["--nbval-current-env", "-p", "no:cacheprovider", "notebooks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    collected = result.stdout.splitlines()
+    for path in NOTEBOOKS:
+        blocks = try_it_blocks(_load(path))
+        assert blocks, f"{path.name}: no runnable try-it in its Exercises section"
+        tries = [line for line in collected if line.startswith(f"notebooks/{path.name}::Try it")]
+        assert len(tries) == len(blocks), (path.name, result.stdout[-2000:])
 
 
 def _nbval(notebook: Path, tmp_path: Path, patch=None) -> subprocess.CompletedProcess:

@@ -12,6 +12,7 @@ from cyclegan_lesson.student import (
     has_solutions,
     strip_markers,
     student_notebook,
+    try_it_blocks,
 )
 
 
@@ -83,3 +84,19 @@ def test_the_command_writes_student_versions(tmp_path, capsys):
     assert cli.main(["student-version", str(source), "--out", str(source.parent)]) == 2
     assert json.loads(source.read_text()) == NOTEBOOK
     assert "choose another folder" in capsys.readouterr().err
+
+
+def test_try_it_blocks_are_the_fenced_python_of_the_exercises_section():
+    nb = {
+        "cells": [
+            {"cell_type": "markdown", "id": "intro", "source": "```python\nnot_this()\n```"},
+            {
+                "cell_type": "markdown",
+                "id": "exercises",
+                "source": "1. One:\n\n   ```python\n   a = 1\n   print(a)\n   ```\n\n"
+                "2. Two, not python:\n\n   ```bash\n   ls\n   ```\n",
+            },
+        ]
+    }
+    assert try_it_blocks(nb) == ["a = 1\nprint(a)\n"]
+    assert try_it_blocks({"cells": []}) == []
