@@ -11,6 +11,8 @@ a stub, a check and a collapsed solution, and the closing sections.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -60,7 +62,10 @@ def header(name: str, title: str, learn: list[str], intro: str = ""):
     ]
 
 
-def setup():
+def setup(numpy: bool = True):
+    """The set-up section; ``numpy=False`` leaves out ``import numpy as np`` for a notebook
+    that does not use it."""
+    numpy_line = "import numpy as np\n            " if numpy else ""
     return [
         md(
             "setup",
@@ -83,7 +88,7 @@ def setup():
         ),
         code(
             "setup-imports",
-            """
+            f"""
             import os
 
             # keep TensorFlow's C++ log lines quiet
@@ -91,8 +96,7 @@ def setup():
 
             %matplotlib inline
             import matplotlib.pyplot as plt
-            import numpy as np
-            import tensorflow as tf
+            {numpy_line}import tensorflow as tf
 
             plt.rcParams["figure.dpi"] = 72  # small stored pictures
             """,
@@ -226,4 +230,6 @@ def save(name: str, cells: list) -> Path:
     path = NOTEBOOKS / f"{name}.ipynb"
     nbformat.validate(nb)
     nbformat.write(nb, path)
+    # the notebook's code as `ruff format` (which the test run checks) writes it
+    subprocess.run([sys.executable, "-m", "ruff", "format", "-q", str(path)], check=True)
     return path

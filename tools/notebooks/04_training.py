@@ -40,7 +40,7 @@ cells = [
             "how to read a GAN's loss curves, and the paper's training options.",
         ],
     ),
-    *setup(),
+    *setup(numpy=False),
     *profile(),
     md(
         "plan",
