@@ -10,6 +10,7 @@ state is kept, so JupyterLab shows the finished progress bars.
 from __future__ import annotations
 
 import argparse
+import html
 import os
 import time
 from pathlib import Path
@@ -21,7 +22,32 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def finished_bar_text(state: dict, model_id: str) -> str | None:
+    """The text a tqdm bar widget shows at the end ("epoch 7/7: 100% 250/250 [...]"), from
+    the notebook's saved widget state, or ``None`` when the model is not such a bar."""
+    box = state.get(model_id, {}).get("state", {})
+    parts = []
+    for child in box.get("children", []):
+        child_state = state.get(child.removeprefix("IPY_MODEL_"), {}).get("state", {})
+        if child_state.get("_model_name") == "HTMLModel":
+            parts.append(html.unescape(child_state.get("value", "")).replace("\u2007", " "))
+    return " ".join(p.strip() for p in parts if p.strip()) or None
+
+
 def clean(nb) -> None:
+    # In a static view (GitHub, a website) a widget shows its text/plain fallback, which
+    # tqdm wrote when the bar started ("0/250"): replace it with the bar's final text.
+    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    state = state.get("state", {})
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            text = view and finished_bar_text(state, view["model_id"])
+            if text:
+                output["data"]["text/plain"] = text
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -36,6 +62,9 @@ def main() -> None:
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--profile", default="demo")
     parser.add_argument(
+        "--clean-only", action="store_true", help="only tidy the stored outputs, run nothing"
+    )
+    parser.add_argument(
         "--timeout", type=int, default=3600, help="seconds for a cell that trains (others: 300)"
     )
     args = parser.parse_args()
@@ -43,6 +72,10 @@ def main() -> None:
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     for path in args.notebooks or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
         nb = nbformat.read(path, as_version=4)
+        if args.clean_only:
+            clean(nb)
+            nbformat.write(nb, path)
+            continue
         started = time.perf_counter()
         NotebookClient(
             nb,

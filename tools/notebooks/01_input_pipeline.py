@@ -71,9 +71,7 @@ cells = [
         if config.dataset.startswith("tfds:"):
             import tensorflow_datasets as tfds
 
-            dataset, metadata = tfds.load(
-                "cycle_gan/horse2zebra", with_info=True, as_supervised=True
-            )
+            dataset, metadata = tfds.load("cycle_gan/horse2zebra", with_info=True, as_supervised=True)
             train_horses, train_zebras = dataset["trainA"], dataset["trainB"]
             test_horses, test_zebras = dataset["testA"], dataset["testB"]
         else:
@@ -204,7 +202,8 @@ cells = [
         """,
         """
         def random_jitter(image, size=IMG_HEIGHT, jitter_size=JITTER_SIZE):
-            ...  # your code here: resize, random crop, random flip
+            # your code here: resize, random crop, random flip
+            ...
         """,
         "exercises.check_random_jitter(random_jitter)",
         """
@@ -348,7 +347,8 @@ cells = [
         """,
         """
         def make_train_pipeline(raw):
-            ...  # your code here: return raw.map(...)...
+            # your code here: return raw.map(...)...
+            ...
         """,
         "exercises.check_train_pipeline(make_train_pipeline)",
         """

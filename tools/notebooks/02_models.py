@@ -250,7 +250,8 @@ cells = [
         """,
         """
         def my_downsample(filters, size, apply_norm=True):
-            ...  # your code here: return a tf.keras.Sequential
+            # your code here: return a tf.keras.Sequential
+            ...
         """,
         "exercises.check_downsample(my_downsample)",
         """
@@ -486,7 +487,8 @@ cells = [
         """,
         """
         def my_receptive_field(layers):
-            ...  # your code here: return an int
+            # your code here: return an int
+            ...
         """,
         "exercises.check_receptive_field(my_receptive_field)",
         """
@@ -734,7 +736,8 @@ cells = [
         """,
         """
         def my_resnet_block(x, filters):
-            ...  # your code here: y = ...(x); return tf.keras.layers.Add()([x, y])
+            # your code here: y = ...(x); return tf.keras.layers.Add()([x, y])
+            ...
         """,
         "check_resnet_block(my_resnet_block)",
         """

@@ -333,7 +333,8 @@ cells = [
         """,
         """
         def discriminator_loss(real, generated):
-            ...  # your code here
+            # your code here
+            ...
         """,
         "exercises.check_discriminator_loss(discriminator_loss)",
         """
@@ -382,7 +383,8 @@ cells = [
         """,
         """
         def generator_loss(generated):
-            ...  # your code here
+            # your code here
+            ...
         """,
         "exercises.check_generator_loss(generator_loss)",
         """
@@ -443,7 +445,8 @@ cells = [
         """,
         """
         def calc_cycle_loss(real_image, cycled_image):
-            ...  # your code here
+            # your code here
+            ...
         """,
         "exercises.check_cycle_loss(calc_cycle_loss)",
         """
@@ -464,7 +467,8 @@ cells = [
         """,
         """
         def identity_loss(real_image, same_image):
-            ...  # your code here
+            # your code here
+            ...
         """,
         "exercises.check_identity_loss(identity_loss)",
         """

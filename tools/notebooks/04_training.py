@@ -399,7 +399,8 @@ cells = [
         """,
         """
         def my_lr_factor(epoch, epochs, decay_epochs):
-            ...  # your code here
+            # your code here
+            ...
         """,
         "exercises.check_lr_factor(my_lr_factor)",
         """

@@ -156,14 +156,14 @@ cells = [
     md(
         "seed-run",
         """
-        The tutorial runs it on five test horses; three are enough here:
+        The tutorial runs it on five test horses; two are enough here:
         """,
     ),
     code(
         "seed-run-horses",
         """
         # Run the trained model on the test dataset
-        for inp in test_horses.take(3):
+        for inp in test_horses.take(2):
             generate_images(run.generator_g, inp)
         """,
     ),
@@ -198,7 +198,7 @@ cells = [
     code(
         "grid",
         """
-        viz.translation_grid(run.generator_g, run.generator_f, domains, rows=4)
+        viz.translation_grid(run.generator_g, run.generator_f, domains, rows=3)
         """,
     ),
     md(
@@ -236,7 +236,7 @@ cells = [
         steps = [0.0, 0.25, 0.5, 0.75, 1.0]
         pairs = zip(inputs[:2], outputs[:2], strict=True)
         fades = [[(1 - t) * x + t * y for t in steps] for x, y in pairs]
-        viz.image_grid(fades, titles=[f"t = {t:g}" for t in steps], size=1.6)
+        viz.image_grid(fades, titles=[f"t = {t:g}" for t in steps], size=1.3)
         """,
     ),
     md(
@@ -271,7 +271,8 @@ cells = [
         """,
         """
         def my_to_uint8(images):
-            ...  # your code here: scale to [0, 255], round, clip, cast
+            # your code here: scale to [0, 255], round, clip, cast
+            ...
         """,
         "exercises.check_to_uint8(my_to_uint8)",
         """
@@ -330,7 +331,8 @@ cells = [
         """,
         """
         def my_iou(a, b):
-            ...  # your code here
+            # your code here
+            ...
         """,
         "exercises.check_iou(my_iou)",
         """
