@@ -42,6 +42,11 @@ def code(cell_id: str, source: str, tags=(), hidden: bool = False):
     return cell
 
 
+def _tagged(cell, *tags):
+    cell.metadata["tags"] = [*cell.metadata.get("tags", []), *tags]
+    return cell
+
+
 def checked(cell_id: str, source: str):
     """A cell whose printed output nbval compares with the stored one."""
     return code(cell_id, source, tags=["nbval-check-output"])
@@ -140,10 +145,13 @@ def exercise(cell_id: str, task: str, stub: str, check: str, solution: str):
     return [
         md(f"{cell_id}-task", task),
         code(f"{cell_id}", f"{_text(stub)}\n\n\n{_text(check)}", tags=["exercise"]),
-        md(
-            f"{cell_id}-solution-note",
-            "Stuck? The next cell holds a solution (click to expand it). Try your own first: "
-            "the check's hint tells you what it recognised.",
+        _tagged(
+            md(
+                f"{cell_id}-solution-note",
+                "Stuck? The next cell holds a solution (click to expand it). Try your own "
+                "first: the check's hint tells you what it recognised.",
+            ),
+            "solution",  # the student version drops the note with the solution
         ),
         code(
             f"{cell_id}-solution",
