@@ -317,7 +317,9 @@ def build_parser() -> argparse.ArgumentParser:
         "answers.",
     )
     p.add_argument("notebooks", nargs="+", help="the notebooks (.ipynb) to convert")
-    p.add_argument("--out", required=True, help="folder for the student versions, made if missing")
+    p.add_argument(
+        "--out", required=True, help="folder for the student versions, made if missing (required)"
+    )
 
     p = sub.add_parser(
         "toy-dataset",
