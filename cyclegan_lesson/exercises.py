@@ -14,6 +14,7 @@ mistake, so that a translation can replace them.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -198,6 +199,7 @@ def _call(fn: Callable, *args, **kwargs):
 def _checked(check: Callable) -> Callable:
     """Turn stubs and exceptions inside a check into verdicts."""
 
+    @functools.wraps(check)
     def wrapper(fn, *args, **kwargs) -> Verdict:
         try:
             return check(fn, *args, **kwargs)
@@ -206,7 +208,6 @@ def _checked(check: Callable) -> Callable:
         except Exception as error:  # the student's code, shown as a verdict
             return _fail("raised", error=f"{type(error).__name__}: {error}")
 
-    wrapper.__name__, wrapper.__doc__ = check.__name__, check.__doc__
     return wrapper
 
 
@@ -225,6 +226,19 @@ def _recognise(got: list, mistakes: dict[str, list], tol: float = 1e-4) -> str |
 
 def _scalar(value) -> float:
     return float(np.asarray(value, np.float64))
+
+
+def _round(values):
+    return [round(float(v), 4) for v in values]
+
+
+def _scalar_verdict(got: list, want: list, mistakes: dict, passed: str, show=_round) -> Verdict:
+    """The verdict on one number per hidden input: a pass, the first mistake whose numbers
+    ``got`` equals, or the numbers side by side (``show`` formats them)."""
+    if _close(got, want):
+        return _pass(passed)
+    mistake = _recognise(got, mistakes)
+    return _fail(mistake) if mistake else _fail("wrong_value", got=show(got), want=show(want))
 
 
 # ----------------------------------------------------------------------- 01 input pipeline
@@ -324,6 +338,7 @@ def _without_global_seed(check: Callable) -> Callable:
     each new iterator restarts tf.data's stateful random ops from the same seed, so a
     correct pipeline would repeat its jitter every epoch (see notebook 01)."""
 
+    @functools.wraps(check)
     def wrapper(*args, **kwargs):
         from tensorflow.python.eager import context
 
@@ -335,7 +350,6 @@ def _without_global_seed(check: Callable) -> Callable:
             if seed is not None:
                 tf.random.set_seed(seed)
 
-    wrapper.__name__, wrapper.__doc__ = check.__name__, check.__doc__
     return wrapper
 
 
@@ -460,15 +474,13 @@ def check_receptive_field(fn: Callable) -> Verdict:
 
     got = [_scalar(_call(fn, layers)) for layers in RF_TESTS]
     want = [receptive_field(layers) for layers in RF_TESTS]
-    if _close(got, want):
-        return _pass(f"The PatchGAN's {want[0]} x {want[0]} window, and {want[1:]} on the others.")
     mistakes = {
         "rf_no_strides": [1 + sum(k - 1 for k, _ in t) for t in RF_TESTS],
         "rf_forward": [forward(t) for t in RF_TESTS],
         "rf_kernels": [sum(k for k, _ in t) for t in RF_TESTS],
     }
-    mistake = _recognise([[g] for g in got], {k: [[v] for v in vs] for k, vs in mistakes.items()})
-    return _fail(mistake) if mistake else _fail("wrong_value", got=got, want=want)
+    passed = f"The PatchGAN's {want[0]} x {want[0]} window, and {want[1:]} on the others."
+    return _scalar_verdict(got, want, mistakes, passed, show=list)
 
 
 # ----------------------------------------------------------------------------- 03 losses
@@ -482,17 +494,6 @@ def _bce(label: float, logits, from_logits=True):
     return keras.losses.BinaryCrossentropy(from_logits=from_logits)(
         tf.fill(tf.shape(logits), label), logits
     )
-
-
-def _loss_verdict(got, want, mistakes, what):
-    if _close(got, want):
-        return _pass(what)
-    mistake = _recognise([[g] for g in got], {k: [[v] for v in vs] for k, vs in mistakes.items()})
-    return _fail(mistake) if mistake else _fail("wrong_value", got=_round(got), want=_round(want))
-
-
-def _round(values):
-    return [round(float(v), 4) for v in values]
 
 
 @_checked
@@ -511,7 +512,7 @@ def check_discriminator_loss(fn: Callable) -> Verdict:
         "loss_sum": [n * w for w in want],
         "loss_lsgan": [_scalar(losses.discriminator_loss(r, f, "lsgan")) for r, f in pairs],
     }
-    return _loss_verdict(got, want, mistakes, "Real called real, generated called fake, halved.")
+    return _scalar_verdict(got, want, mistakes, "Real called real, generated called fake, halved.")
 
 
 @_checked
@@ -528,7 +529,7 @@ def check_generator_loss(fn: Callable) -> Verdict:
         "loss_sum": [n * w for w in want],
         "loss_lsgan": [_scalar(losses.generator_loss(f, "lsgan")) for f in fakes],
     }
-    return _loss_verdict(got, want, mistakes, "The generator wants its fakes called real.")
+    return _scalar_verdict(got, want, mistakes, "The generator wants its fakes called real.")
 
 
 def _image_pairs():
@@ -562,7 +563,7 @@ def check_cycle_loss(fn: Callable) -> Verdict:
         "l1_squared": [LAMBDA * _l2(a, b) for a, b in pairs],
         "loss_sum": [w * int(np.prod(pairs[0][0].shape)) for w in want],
     }
-    return _loss_verdict(got, want, mistakes, "LAMBDA times the mean absolute difference.")
+    return _scalar_verdict(got, want, mistakes, "LAMBDA times the mean absolute difference.")
 
 
 @_checked
@@ -578,7 +579,7 @@ def check_identity_loss(fn: Callable) -> Verdict:
         "identity_unweighted": [_l1(a, b) for a, b in pairs],
         "l1_squared": [LAMBDA * 0.5 * _l2(a, b) for a, b in pairs],
     }
-    return _loss_verdict(got, want, mistakes, "LAMBDA * 0.5 times the mean absolute difference.")
+    return _scalar_verdict(got, want, mistakes, "LAMBDA * 0.5 times the mean absolute difference.")
 
 
 # --------------------------------------------------------------------------- 04 training
@@ -592,15 +593,13 @@ def check_lr_factor(fn: Callable) -> Verdict:
     then a linear fall over the last ``decay_epochs`` epochs, the last at 1 / (decay + 1))."""
     got = [_scalar(_call(fn, *t)) for t in LR_TESTS]
     want = [step.lr_factor(*t) for t in LR_TESTS]
-    if _close(got, want):
-        return _pass("Constant, then a linear fall; the last epoch still learns.")
     mistakes = {
         "lr_to_zero": [1 - max(0, e + 1 - (n - d)) / d for e, n, d in LR_TESTS],
         "lr_late": [1 - max(0, e - (n - d)) / (d + 1) for e, n, d in LR_TESTS],
         "lr_from_start": [1 - e / n for e, n, d in LR_TESTS],
     }
-    mistake = _recognise([[g] for g in got], {k: [[v] for v in vs] for k, vs in mistakes.items()})
-    return _fail(mistake) if mistake else _fail("wrong_value", got=_round(got), want=_round(want))
+    passed = "Constant, then a linear fall; the last epoch still learns."
+    return _scalar_verdict(got, want, mistakes, passed)
 
 
 def step_config():
@@ -787,7 +786,7 @@ def check_iou(fn: Callable) -> Verdict:
         "iou_dice": [2 * (a & b).sum() / (a.sum() + b.sum()) for a, b in pairs],
         "iou_over_first": [(a & b).sum() / a.sum() for a, b in pairs],
     }
-    return _loss_verdict(got, want, mistakes, "")
+    return _scalar_verdict(got, want, mistakes, "")
 
 
 CHECKS = {
