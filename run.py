@@ -93,7 +93,10 @@ def test() -> None:
     ensure_venv()
     sh(PYTHON, "-m", "ruff", "check", ".")
     sh(PYTHON, "-m", "ruff", "format", "--check", ".")
-    args = sys.argv[2:] or ["tests", *NBVAL]
+    # One worker a core (pytest-xdist): the tiny profile's steps are mostly Python and tracing,
+    # which one process cannot spread over cores. Each test module, and the notebooks as one
+    # sequence, stay in one worker (the conftest files group them).
+    args = sys.argv[2:] or ["-n", "auto", "--dist", "loadgroup", "tests", *NBVAL]
     sh(PYTHON, "-m", "pytest", *args, env={"CYCLEGAN_LESSON_PROFILE": "tiny"})
 
 

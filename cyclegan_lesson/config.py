@@ -118,6 +118,12 @@ class Config:
     lambda_cycle: float = _setting(
         10.0, "losses", "weight of the cycle-consistency (L1) loss, the seed's LAMBDA"
     )
+    cycle_loss: bool = _setting(
+        True,
+        "losses",
+        "use the cycle-consistency loss; off (an ablation, notebook 06) leaves the identity "
+        "loss at its weight, lambda_identity * lambda_cycle",
+    )
     lambda_identity: float = _setting(
         0.5,
         "losses",
@@ -256,22 +262,28 @@ class Config:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
-    def differences_from(self, profile: str = "tutorial") -> list[tuple[str, object, object]]:
-        """``(setting, this config's value, the profile's value)`` for every setting that
-        differs from ``profile`` (the seed tutorial by default), ``output_dir`` left out."""
-        other = PROFILES[profile]
+    def differences_from(
+        self, profile: str | Config = "tutorial"
+    ) -> list[tuple[str, object, object]]:
+        """``(setting, this config's value, the other's value)`` for every setting that
+        differs from ``profile`` (a profile's name, the seed tutorial by default, or a
+        Config), ``output_dir`` left out."""
+        other = profile if isinstance(profile, Config) else PROFILES[profile]
         return [
             (f.name, getattr(self, f.name), getattr(other, f.name))
             for f in fields(self)
             if f.name != "output_dir" and getattr(self, f.name) != getattr(other, f.name)
         ]
 
-    def describe_differences(self, profile: str = "tutorial") -> str:
-        """A small text table of :meth:`differences_from`, one setting a line."""
-        rows = [("setting", "this profile", profile)]
+    def describe_differences(self, profile: str | Config = "tutorial", label: str = "") -> str:
+        """A small text table of :meth:`differences_from`, one setting a line; ``label``
+        heads the other's column (default: the profile's name, or "other")."""
+        label = label or (profile if isinstance(profile, str) else "other")
+        rows = [("setting", "this profile", label)]
         rows += [(n, repr(a), repr(b)) for n, a, b in self.differences_from(profile)]
         if len(rows) == 1:
-            return f"every setting as in the {profile!r} profile"
+            kind = " profile" if isinstance(profile, str) else ""
+            return f"every setting as in the {label!r}{kind}"
         widths = [max(len(r[i]) for r in rows) for i in range(3)]
         return "\n".join(
             "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows

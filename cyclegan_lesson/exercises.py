@@ -154,6 +154,42 @@ HINTS = {
     "iou_over_first": "You divided by the first mask's area: IoU divides by the union, so "
     "extra pixels in the second mask count too.",
     "iou_empty": "Two empty masks agree perfectly: return 1.0 there instead of dividing by 0.",
+    # 06 experiments
+    "prediction_unknown": "{got!r} is not one of the ablations: pick one of {options}.",
+    "prediction_no_identity_loss": "The identity loss asks G(y) to stay y: it guards a "
+    "zebra's colours, not the round trip. What else ties F(G(x)) to x?",
+    "prediction_lambda_1": "Close: a ten times weaker cycle loss lets the round trip drift. "
+    "But it still pulls; which change leaves nothing pulling at all?",
+    "prediction_lambda_30": "A stronger cycle loss holds the round trip tighter, not looser.",
+    "prediction_bce": "The form of the adversarial loss changes how D grades a zebra, not what "
+    "ties F(G(x)) to x.",
+    "prediction_no_image_pool": "The pool changes which fakes D learns from, not what ties "
+    "F(G(x)) to x.",
+    "prediction_wide_discriminator": "A wider D judges zebras more sharply; nothing in it "
+    "asks F to undo G.",
+    "prediction_attention": "Attention passes the background through untouched, which makes "
+    "the round trip easier, not harder.",
+    "variant_type": "Make the variant with experiments.Variant(name, {{setting: value}}), "
+    "got a {got}.",
+    "variant_unknown_setting": "There is no setting {got!r}.{close} The settings are the "
+    "fields of Config (print(config) lists them).",
+    "variant_fixed": "{got}: every variant trains as long as the others, in a folder of its "
+    "own. Change a setting of the model, the losses or the optimiser instead.",
+    "variant_no_change": "That is the base's own value: the variant would repeat the baseline. "
+    "Pick a value the base does not have (print(base) shows its values).",
+    "variant_two_changes": "This changes {got}: one change at a time, or the table cannot "
+    "tell you which change did what.",
+    "variant_name_taken": "{got!r} is already one of the lesson's ablations (it would reuse "
+    "that run's folder): give yours a new name.",
+    "amplify_uint8": "Differences of uint8 pixels wrap around (3 - 5 is 254): convert the "
+    "images to float before you subtract.",
+    "amplify_no_abs": "The pixels where b is brighter than a came out black: take the "
+    "absolute difference, np.abs.",
+    "amplify_no_scale": "Almost every pixel is white: pixels run from 0 to 255, so divide the "
+    "difference by 255 before the gain.",
+    "amplify_no_clip": "Some values are above 1: clip to [0, 1] (np.clip), as imshow expects.",
+    "amplify_wrong": "Not yet: the result should be np.clip(|a - b| / 255 * gain, 0, 1), with "
+    "a and b as floats.",
 }
 
 
@@ -789,6 +825,110 @@ def check_iou(fn: Callable) -> Verdict:
     return _scalar_verdict(got, want, mistakes, "")
 
 
+# ------------------------------------------------------------------------ 06 experiments
+
+PREDICTION_OPTIONS = (
+    "no cycle loss",
+    "no identity loss",
+    "lambda 1",
+    "lambda 30",
+    "BCE",
+    "no image pool",
+    "wide discriminator",
+    "attention",
+)
+
+
+def check_prediction(answer) -> Verdict:
+    """Check a prediction, made before the ablations run: which one change raises G's cycle
+    L1, mean |F(G(x)) - x|, the most? ``answer``: one of :data:`PREDICTION_OPTIONS`."""
+    if answer is None or answer is Ellipsis:
+        return Verdict(False, HINTS["not_done"], "not_done")
+    key = str(answer).strip().lower()
+    options = {o.lower(): o for o in PREDICTION_OPTIONS}
+    if key not in options:
+        return _fail("prediction_unknown", got=answer, options=", ".join(PREDICTION_OPTIONS))
+    if key == "no cycle loss":
+        return _pass(
+            "Nothing but the cycle loss asks F to undo G; without it F(G(x)) is any horse "
+            "F likes. Now run the ablations and see by how much."
+        )
+    return _fail("prediction_" + key.replace(" ", "_"))
+
+
+def check_variant(variant, base) -> Verdict:
+    """Check a student's ablation: an ``experiments.Variant`` with a new name that changes
+    exactly one setting of ``base`` to a value it does not already have."""
+    import difflib
+
+    from .config import FIELD_NAMES
+    from .experiments import NOT_A_VARIANT, Variant, ablations, slug
+
+    if variant is None or variant is Ellipsis:
+        return Verdict(False, HINTS["not_done"], "not_done")
+    if not isinstance(variant, Variant):
+        return _fail("variant_type", got=type(variant).__name__)
+    unknown = [k for k in variant.changes if k not in FIELD_NAMES]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], FIELD_NAMES, n=1)
+        return _fail(
+            "variant_unknown_setting",
+            got=unknown[0],
+            close=f" Did you mean {close[0]!r}?" if close else "",
+        )
+    if any(k in NOT_A_VARIANT for k in variant.changes):
+        fixed = [k for k in variant.changes if k in NOT_A_VARIANT]
+        return _fail("variant_fixed", got=", ".join(fixed))
+    real = {k: v for k, v in variant.changes.items() if getattr(base, k) != v}
+    if not real:
+        return _fail("variant_no_change")
+    if len(real) > 1:
+        return _fail("variant_two_changes", got=", ".join(real))
+    taken = {slug(v.name) for v in ablations(base)}
+    if slug(variant.name) in taken:
+        return _fail("variant_name_taken", got=variant.name)
+    try:
+        variant.config(base, 0, "runs/ablations")
+    except ValueError as error:
+        return _fail("raised", error=f"ValueError: {error}")
+    ((name, value),) = real.items()
+    return _pass(f"{variant.name!r} changes {name} from {getattr(base, name)!r} to {value!r}.")
+
+
+def _twin_images():
+    rng = np.random.default_rng(13)
+    a = rng.integers(0, 256, (3, 6, 6, 3), dtype=np.uint8)
+    b = np.clip(a.astype(int) + rng.integers(-6, 7, a.shape), 0, 255).astype(np.uint8)
+    return a, b
+
+
+@_checked
+def check_amplify(fn: Callable) -> Verdict:
+    """Check ``fn(a, b, gain)``: two uint8 images -> ``|a - b| * gain`` in [0, 1] units
+    (pixels / 255), clipped to [0, 1], as floats."""
+    from .steganography import amplify
+
+    a, b = _twin_images()
+    cases = [(a, b, 10.0), (b, a, 10.0), (a, b, 100.0)]  # the last clips
+    got = [np.asarray(_call(fn, *case), np.float64) for case in cases]
+    want = [amplify(*case) for case in cases]
+    if all(_close(g, w, 1e-5) for g, w in zip(got, want, strict=True)):
+        return _pass("Differences a person cannot see, made visible.")
+    wrong = {
+        "amplify_uint8": [
+            np.clip((np.abs(x - y) / 255.0) * g, 0, 1)  # uint8 subtraction wraps around
+            for x, y, g in cases
+        ],
+        "amplify_no_abs": [np.clip((x.astype(float) - y) / 255 * g, 0, 1) for x, y, g in cases],
+        "amplify_no_scale": [np.clip(np.abs(x.astype(float) - y) * g, 0, 1) for x, y, g in cases],
+        "amplify_no_clip": [np.abs(x.astype(float) - y) / 255 * g for x, y, g in cases],
+    }
+    for name, values in wrong.items():
+        if all(_close(g, v, 1e-5) for g, v in zip(got, values, strict=True)):
+            return _fail(name)
+    return _fail("amplify_wrong")
+
+
 CHECKS = {
     "01_input_pipeline": (check_random_jitter, check_train_pipeline),
     "02_models": (check_downsample, check_receptive_field),
@@ -800,6 +940,7 @@ CHECKS = {
     ),
     "04_training": (check_lr_factor, check_train_step),
     "05_inference": (check_to_uint8, check_iou),
+    "06_experiments": (check_prediction, check_variant, check_amplify),
 }
 
 __all__ = [name for name in dir() if name.startswith("check_")] + [

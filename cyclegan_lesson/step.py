@@ -154,11 +154,12 @@ class CycleGAN(tf.Module):
         """
         c, kind = self.config, self.config.loss
         x, y = out["x"], out["y"]
+        cycle_weight = c.lambda_cycle if c.cycle_loss else 0.0
         values = {
             "gen_g": losses.generator_loss(out["D_Y(G(x))"], kind),
             "gen_f": losses.generator_loss(out["D_X(F(y))"], kind),
-            "cycle": losses.cycle_loss(x, out["F(G(x))"], c.lambda_cycle)
-            + losses.cycle_loss(y, out["G(F(y))"], c.lambda_cycle),
+            "cycle": losses.cycle_loss(x, out["F(G(x))"], cycle_weight)
+            + losses.cycle_loss(y, out["G(F(y))"], cycle_weight),
             "identity_g": losses.identity_loss(y, out["G(y)"], c.lambda_cycle, c.lambda_identity),
             "identity_f": losses.identity_loss(x, out["F(x)"], c.lambda_cycle, c.lambda_identity),
             # Each generator pays lambda_mask times its mean mask over its three inputs in a
@@ -334,7 +335,7 @@ class CycleGAN(tf.Module):
                     for k, v in per_replica.items()
                 }
 
-            self._compiled = tf.function(step, jit_compile=self.config.jit_compile)
+            self._compiled = tf.function(step, jit_compile=self.config.jit_compile, autograph=False)
         values = self._compiled(real_x, real_y)
         self.step.assign_add(1)
         return values

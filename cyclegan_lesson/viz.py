@@ -228,3 +228,17 @@ def blend_slider(inputs, outputs, value: float = 1.0):
         return fig
 
     return _redrawing(slider, draw)
+
+
+def labelled_rows(rows, size: float = 1.3):
+    """Rows of images with a label at the left of each: ``rows`` is a list of ``(label,
+    images)``, each ``images`` (K, H, W, 3) uint8 or [-1, 1] floats (a row may be shorter).
+    Returns the Figure."""
+    n_cols = max(len(images) for _, images in rows)
+    fig, axes = _figure(len(rows), n_cols, size)
+    for i, (label, images) in enumerate(rows):
+        for j, image in enumerate(images):
+            image = np.asarray(image)
+            axes[i, j].imshow(image if image.dtype == np.uint8 else to_display(image))
+        axes[i, 0].text(-0.08, 0.5, label, transform=axes[i, 0].transAxes, ha="right", va="center")
+    return fig

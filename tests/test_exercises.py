@@ -433,5 +433,77 @@ def test_iou_recognises_mistakes(answer, hint):
     assert mistake(exercises.check_iou(answer)) == hint
 
 
+# ------------------------------------------------------------------------------------ 06
+
+
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (..., "not_done"),
+        ("lambda 1", "prediction_lambda_1"),
+        ("no identity loss", "prediction_no_identity_loss"),
+        ("Attention", "prediction_attention"),
+        ("less cycles", "prediction_unknown"),
+    ],
+)
+def test_prediction_recognises_mistakes(answer, hint):
+    assert exercises.check_prediction(" No cycle loss ").passed
+    assert mistake(exercises.check_prediction(answer)) == hint
+
+
+def test_every_wrong_prediction_has_its_own_hint():
+    for option in exercises.PREDICTION_OPTIONS[1:]:
+        verdict = exercises.check_prediction(option)
+        assert not verdict.passed and verdict.mistake.startswith("prediction_"), option
+        assert verdict.mistake != "prediction_unknown", option
+
+
+@pytest.mark.parametrize(
+    "changes, hint",
+    [
+        ({"lambda_cylce": 3.0}, "variant_unknown_setting"),
+        ({"epochs": 5}, "variant_fixed"),
+        ({"lambda_cycle": 10.0}, "variant_no_change"),
+        ({"lambda_cycle": 3.0, "pool_size": 0}, "variant_two_changes"),
+    ],
+)
+def test_variant_recognises_mistakes(changes, hint):
+    from cyclegan_lesson.config import PROFILES
+    from cyclegan_lesson.experiments import Variant, short_run
+
+    base = short_run(PROFILES["demo"], steps=500, image_size=64)
+    assert exercises.check_variant(Variant("lambda 3", {"lambda_cycle": 3.0}), base).passed
+    assert mistake(exercises.check_variant(Variant("mine", changes), base)) == hint
+    verdict = exercises.check_variant(Variant("mine", {"lambda_cylce": 3.0}), base)
+    assert "Did you mean 'lambda_cycle'?" in verdict.message
+    assert mistake(exercises.check_variant(Variant("BCE", {"loss": "bce"}), base)) == (
+        "variant_name_taken"
+    )
+    assert mistake(exercises.check_variant({"lambda_cycle": 3.0}, base)) == "variant_type"
+    assert mistake(exercises.check_variant(..., base)) == "not_done"
+
+
+def _float(a, b):
+    return a.astype(np.float32), b.astype(np.float32)
+
+
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (stub, "not_done"),
+        (lambda a, b, g: np.clip(np.abs(a - b) / 255 * g, 0, 1), "amplify_uint8"),
+        (lambda a, b, g: np.clip((_float(a, b)[0] - b) / 255 * g, 0, 1), "amplify_no_abs"),
+        (lambda a, b, g: np.clip(np.abs(np.subtract(*_float(a, b))) * g, 0, 1), "amplify_no_scale"),
+        (lambda a, b, g: np.abs(np.subtract(*_float(a, b))) / 255 * g, "amplify_no_clip"),
+        (lambda a, b, g: np.abs(np.subtract(*_float(a, b))) / 255, "amplify_wrong"),
+    ],
+)
+def test_amplify_recognises_mistakes(answer, hint):
+    from cyclegan_lesson.steganography import amplify
+
+    assert exercises.check_amplify(amplify).passed
+    assert mistake(exercises.check_amplify(answer)) == hint
+
+
 def test_every_notebook_has_at_least_two_checkers():
     assert all(len(checks) >= 2 for checks in exercises.CHECKS.values())

@@ -21,6 +21,7 @@ EXPECTED = [
     "03_losses.ipynb",
     "04_training.ipynb",
     "05_inference.ipynb",
+    "06_experiments.ipynb",
 ]
 MACHINE_PATH = re.compile(r"(/home/|/Users/|/work/|/tmp/|/root/|C:\\\\)")
 
@@ -29,7 +30,7 @@ def _load(path):
     return json.loads(path.read_text())
 
 
-def test_the_five_lessons_exist():
+def test_the_six_lessons_exist():
     assert [p.name for p in NOTEBOOKS] == EXPECTED
 
 
@@ -70,6 +71,27 @@ def test_notebook_metadata_and_stored_outputs(path):
         assert cell["metadata"]["jupyter"]["source_hidden"] is True
         shown = json.dumps(cell["outputs"], ensure_ascii=False)
         assert "✅" in shown and "❌" not in shown, cell["id"]
+
+
+def test_the_stored_ablations_come_from_real_runs():
+    """06's stored table: every variant of experiments.ablations, the baseline with two
+    seeds and its spread, each a run of minutes (the tiny profile's take seconds)."""
+    from cyclegan_lesson import experiments
+    from cyclegan_lesson.config import PROFILES
+
+    cell = next(
+        c
+        for c in _load(ROOT / "notebooks" / "06_experiments.ipynb")["cells"]
+        if c.get("id") == "run"
+    )
+    table = "".join(o["data"]["text/markdown"] for o in cell["outputs"] if "data" in o)
+    rows = [line.split("|")[1:-1] for line in table.splitlines()[2:]]
+    names = [v.name for v in experiments.ablations(PROFILES["demo"])]
+    assert [r[0].strip() for r in rows] == [names[0], *names] + [
+        "baseline spread (max - min over seeds)"
+    ]
+    minutes = [float(r[-1]) for r in rows[:-1]]
+    assert min(minutes) > 1.0, minutes
 
 
 def test_the_test_run_executes_every_try_it_after_its_notebook():

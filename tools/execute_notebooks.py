@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import html
 import os
+import re
 import time
 from pathlib import Path
 
@@ -23,6 +24,7 @@ NOTEBOOKS = ROOT / "notebooks"
 
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+TRAINS = re.compile(r"\btrain\(|run_ablations\(")  # cells that may train for a long time
 
 
 def finished_bar_text(state: dict, model_id: str) -> str | None:
@@ -81,7 +83,7 @@ def main() -> None:
             nb,
             # Only cells that train get the long timeout: nbclient sometimes misses a widget
             # cell's reply until the timeout runs out, and that wait should be short.
-            timeout_func=lambda cell: args.timeout if "train(" in cell.source else 300,
+            timeout_func=lambda cell: args.timeout if TRAINS.search(cell.source) else 300,
             kernel_name="python3",
             resources={"metadata": {"path": str(path.parent)}},
         ).execute()

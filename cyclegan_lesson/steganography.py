@@ -1,0 +1,142 @@
+"""CycleGAN's hidden code (Chu, Zhmoginov, Sandler 2017, "CycleGAN, a Master of Steganography").
+
+A zebra's coat is black and white, so G (horses -> zebras) has no visible place for the
+horse's colour. Yet the cycle loss asks F(G(x)) to give the horse back, brown or tan. A
+generator that scores well on the cycle loss therefore writes the colour into its zebra as a
+signal too faint to see, and F learns to read it. On the toy dataset this can be measured:
+
+* :func:`colour_twins` draws each scene's horse twice, one brown and one tan, all else equal.
+  G's two zebras look the same; :func:`amplify` makes their difference visible;
+* :func:`colour_recovery` asks how much of the horses' colour F brings back, from G's zebra
+  (the round trip) and from the real zebra of the same scene (which holds no colour);
+* :func:`noise_test` adds faint noise to G(x) before F: the zebra hardly changes, but the
+  horse F reads from it changes far more than when the same noise hits a real zebra.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import evaluation, toy
+from .data import normalize
+
+BROWN, TAN = 0.1, 0.9  # the coat's place between the toy's brown (0) and tan (1)
+
+
+def _coat(tan: float, jitter: np.ndarray) -> np.ndarray:
+    return (1 - tan) * np.array([0.42, 0.26, 0.13]) + tan * np.array([0.8, 0.64, 0.43]) + jitter
+
+
+def colour_twins(size: int = 64, seed: int = 0, count: int = 8):
+    """Paired toy scenes whose horse is drawn twice: brown and tan, everything else equal.
+
+    Returns ``(brown, tan, masks)``: (count, size, size, 3) uint8 horses of each colour and
+    (count, size, size) bool masks of the animal (the same for both).
+    """
+    brown = np.empty((count, size, size, 3), np.uint8)
+    tan = np.empty_like(brown)
+    masks = np.empty((count, size, size), bool)
+    for i in range(count):
+        scene = toy.sample_scene(np.random.default_rng([seed, 7, i]))
+        jitter = np.random.default_rng([seed, 8, i]).uniform(-0.04, 0.04, 3)
+        brown[i], masks[i] = toy.render({**scene, "body": _coat(BROWN, jitter)}, "plain", size)
+        tan[i] = toy.render({**scene, "body": _coat(TAN, jitter)}, "plain", size)[0]
+    return brown, tan, masks
+
+
+def amplify(a: np.ndarray, b: np.ndarray, gain: float = 10.0) -> np.ndarray:
+    """How two uint8 images of one shape differ, made visible: ``|a - b| * gain`` in [0, 1]
+    units, clipped (a float array of their shape; 0 = black, where they agree)."""
+    diff = np.abs(a.astype(np.float32) - b.astype(np.float32)) / 255.0
+    return np.clip(diff * gain, 0.0, 1.0)
+
+
+def difference(a: np.ndarray, b: np.ndarray, regions: np.ndarray | None = None) -> float:
+    """Mean |a - b| of uint8 images in [0, 1] units (only inside ``regions``, (N, H, W) bool,
+    when given)."""
+    diff = np.abs(a.astype(np.float32) - b.astype(np.float32)) / 255.0
+    return float(diff[regions].mean() if regions is not None else diff.mean())
+
+
+def mean_colours(images: np.ndarray, regions: np.ndarray) -> np.ndarray:
+    """(N, H, W, 3) uint8 images and (N, H, W) bool regions -> (N, 3) mean colours in
+    [0, 255] inside each region."""
+    return np.array([im[r].mean(axis=0) for im, r in zip(images, regions, strict=True)])
+
+
+def explained(predictors: np.ndarray, targets: np.ndarray) -> float:
+    """R² of a per-channel linear fit (with intercept) of ``targets`` on ``predictors``, both
+    (N, C), averaged over the channels: 1 = the predictors give the targets exactly, 0 = no
+    better than one value for all."""
+    scores = []
+    for k in range(targets.shape[1]):
+        design = np.c_[predictors[:, k], np.ones(len(predictors))]
+        coef, *_ = np.linalg.lstsq(design, targets[:, k], rcond=None)
+        residual = targets[:, k] - design @ coef
+        spread = targets[:, k] - targets[:, k].mean()
+        scores.append(1.0 - (residual @ residual) / max(float(spread @ spread), 1e-12))
+    return float(np.mean(scores))
+
+
+def interior(masks: np.ndarray, margin: int = 2) -> np.ndarray:
+    """The animal without the ``margin`` px next to its outline, (N, H, W) bool: the coat's
+    colour, away from the anti-aliased edge."""
+    return np.array([m & ~evaluation._grow(~m, margin) for m in masks])
+
+
+def colour_recovery(generator_g, generator_f, size: int, seed: int = 0, count: int = 100):
+    """How much of the horses' coat colour comes back through F, on ``count`` paired toy
+    scenes of ``size`` px.
+
+    Returns a dict of R² (see :func:`explained`) of the horse's mean coat colour (scenes
+    whose animal has at least 4 px away from its outline) from: the
+    round trip ``F(G(x))``; ``F(y)``, F on the real zebra of the same scene (a guess: the
+    zebra holds no colour); and G(x) itself (its coat is grey: near 0 unless G shows the
+    colour openly).
+    """
+    from .inference import translate
+
+    horses, zebras, masks = toy.make_paired(size, seed, count=count)
+    coat = interior(masks)
+    # at small sizes a thin animal can be all outline: leave those scenes out
+    keep = coat.sum(axis=(1, 2)) >= 4
+    horses, zebras, coat = horses[keep], zebras[keep], coat[keep]
+    truth = mean_colours(horses, coat)
+    fake_zebras = translate(generator_g, horses)
+    round_trip = translate(generator_f, fake_zebras)
+    return {
+        "round trip F(G(x))": explained(mean_colours(round_trip, coat), truth),
+        "guess F(y)": explained(mean_colours(translate(generator_f, zebras), coat), truth),
+        "G(x) itself": explained(mean_colours(fake_zebras, coat), truth),
+    }
+
+
+def noise_test(generator_g, generator_f, size: int, sigmas=(0.01, 0.02, 0.05), seed: int = 0):
+    """Faint Gaussian noise on a zebra before F: how much does F's horse change?
+
+    For each noise level ``sigma`` (standard deviation, in [-1, 1] units) the same noise is
+    added to G's zebras G(x) and to the real zebras y of the same paired scenes. Returns one
+    dict per level: ``sigma``; ``zebra_change``, the mean |noise| (how much each zebra
+    changed); ``F_change_on_G(x)`` and ``F_change_on_y``, the mean change of F's output;
+    and ``gain_on_G(x)``, ``gain_on_y``: each change over ``zebra_change``. A gain far above
+    1 on G(x), and not on y, means F reads a faint code in G(x) that the noise scrambles.
+    All changes in [-1, 1] units.
+    """
+    horses, zebras, _ = toy.make_paired(size, seed, count=32)
+    x, y = normalize(horses).numpy(), normalize(zebras).numpy()
+    fake = np.asarray(generator_g(x, training=False), np.float32)
+    clean = {
+        "G(x)": np.asarray(generator_f(fake, training=False), np.float32),
+        "y": np.asarray(generator_f(y, training=False), np.float32),
+    }
+    rng = np.random.default_rng(seed)
+    rows = []
+    for sigma in sigmas:
+        noise = rng.standard_normal(x.shape).astype(np.float32) * sigma
+        row = {"sigma": float(sigma), "zebra_change": float(np.abs(noise).mean())}
+        for name, zebra in (("G(x)", fake), ("y", y)):
+            noisy = np.asarray(generator_f(zebra + noise, training=False), np.float32)
+            row[f"F_change_on_{name}"] = float(np.abs(noisy - clean[name]).mean())
+            row[f"gain_on_{name}"] = row[f"F_change_on_{name}"] / row["zebra_change"]
+        rows.append(row)
+    return rows
