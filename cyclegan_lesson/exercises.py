@@ -156,10 +156,13 @@ HINTS = {
     "iou_empty": "Two empty masks agree perfectly: return 1.0 there instead of dividing by 0.",
     # 06 experiments
     "prediction_unknown": "{got!r} is not one of the ablations: pick one of {options}.",
-    "prediction_no_identity_loss": "The identity loss asks G(y) to stay y: it guards a "
-    "zebra's colours, not the round trip. What else ties F(G(x)) to x?",
-    "prediction_lambda_1": "Close: a ten times weaker cycle loss lets the round trip drift. "
-    "But it still pulls; which change leaves nothing pulling at all?",
+    "prediction_no_identity_loss": "It does raise the cycle L1 a little: the identity loss "
+    "holds G close to its input, which makes F's job easier. But the cycle loss still pulls "
+    "at full weight. Which change weakens both at once?",
+    "prediction_no_cycle_loss": "The natural guess, and close. But without the cycle loss the "
+    "identity loss keeps its full weight (0.5 λ = 5), and that holds G(x) near x, so F can "
+    "still undo much of it. Look at how the identity loss is weighted: which change weakens "
+    "the cycle loss and the identity loss at once?",
     "prediction_lambda_30": "A stronger cycle loss holds the round trip tighter, not looser.",
     "prediction_bce": "The form of the adversarial loss changes how D grades a zebra, not what "
     "ties F(G(x)) to x.",
@@ -848,10 +851,11 @@ def check_prediction(answer) -> Verdict:
     options = {o.lower(): o for o in PREDICTION_OPTIONS}
     if key not in options:
         return _fail("prediction_unknown", got=answer, options=", ".join(PREDICTION_OPTIONS))
-    if key == "no cycle loss":
+    if key == "lambda 1":
         return _pass(
-            "Nothing but the cycle loss asks F to undo G; without it F(G(x)) is any horse "
-            "F likes. Now run the ablations and see by how much."
+            "λ weighs the identity loss too (0.5 λ), so λ = 1 weakens both: nothing holds "
+            "G(x) near x any more, and F cannot undo what G made. Run the ablations to see "
+            "by how much."
         )
     return _fail("prediction_" + key.replace(" ", "_"))
 

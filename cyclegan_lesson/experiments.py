@@ -242,7 +242,7 @@ class Ablations:
             lines.append("| " + " | ".join(cells) + " |")
         return "\n".join(lines)
 
-    def grid(self, size: float = 1.3):
+    def grid(self, size: float = 1.0):
         """A picture grid: the horses, their zebras as drawn, then one row per variant of
         G's translations of the same horses. Returns a matplotlib Figure."""
         from .viz import labelled_rows

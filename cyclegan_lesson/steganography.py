@@ -1,16 +1,19 @@
-"""CycleGAN's hidden code (Chu, Zhmoginov, Sandler 2017, "CycleGAN, a Master of Steganography").
+"""Where does the horse's colour go? CycleGAN's hidden code (Chu, Zhmoginov, Sandler 2017,
+"CycleGAN, a Master of Steganography").
 
-A zebra's coat is black and white, so G (horses -> zebras) has no visible place for the
-horse's colour. Yet the cycle loss asks F(G(x)) to give the horse back, brown or tan. A
-generator that scores well on the cycle loss therefore writes the colour into its zebra as a
-signal too faint to see, and F learns to read it. On the toy dataset this can be measured:
+A zebra's coat is black and white, so G (horses -> zebras) has no open place for the horse's
+colour. Yet the cycle loss asks F(G(x)) to give the horse back, brown or tan. So a generator
+that scores well on the cycle loss writes the colour into its zebra somewhere: in a signal
+too faint to see (what Chu et al. found on aerial photos -> maps), or in something a zebra
+may vary without looking wrong. On the toy dataset this can be measured:
 
-* :func:`colour_twins` draws each scene's horse twice, one brown and one tan, all else equal.
-  G's two zebras look the same; :func:`amplify` makes their difference visible;
-* :func:`colour_recovery` asks how much of the horses' colour F brings back, from G's zebra
-  (the round trip) and from the real zebra of the same scene (which holds no colour);
-* :func:`noise_test` adds faint noise to G(x) before F: the zebra hardly changes, but the
-  horse F reads from it changes far more than when the same noise hits a real zebra.
+* :func:`colour_twins` draws each scene's horse twice, brown and tan, all else equal, and
+  :func:`amplify` makes the difference of G's two zebras visible;
+* :func:`colour_recovery` asks how much of the horses' colour can be told from the round
+  trip F(G(x)), from F on the real zebra of the same scene (which holds no colour), and from
+  G's zebra itself: its mean colour, and its stripes' balance of white to black;
+* :func:`greying_test` takes every tint out of G's zebras before F, and
+  :func:`noise_test` adds faint noise to them: does F still find the colour?
 """
 
 from __future__ import annotations
@@ -84,30 +87,71 @@ def interior(masks: np.ndarray, margin: int = 2) -> np.ndarray:
     return np.array([m & ~evaluation._grow(~m, margin) for m in masks])
 
 
-def colour_recovery(generator_g, generator_f, size: int, seed: int = 0, count: int = 100):
-    """How much of the horses' coat colour comes back through F, on ``count`` paired toy
-    scenes of ``size`` px.
+def white_share(images: np.ndarray, regions: np.ndarray) -> np.ndarray:
+    """(N, H, W, 3) uint8 images and (N, H, W) bool regions -> (N,) share of each region's
+    pixels brighter than mid-grey: a zebra coat's balance of white to black stripes."""
+    grey = images.astype(np.float32).mean(axis=-1) / 255.0
+    return np.array([float((g[r] > 0.5).mean()) for g, r in zip(grey, regions, strict=True)])
 
-    Returns a dict of R² (see :func:`explained`) of the horse's mean coat colour (scenes
-    whose animal has at least 4 px away from its outline) from: the
-    round trip ``F(G(x))``; ``F(y)``, F on the real zebra of the same scene (a guess: the
-    zebra holds no colour); and G(x) itself (its coat is grey: near 0 unless G shows the
-    colour openly).
-    """
-    from .inference import translate
 
+def greyed(images: np.ndarray) -> np.ndarray:
+    """uint8 images with every pixel's colour replaced by its grey level (the mean of its
+    channels): what is left of a zebra once any tint is taken away."""
+    grey = images.astype(np.float32).mean(axis=-1, keepdims=True)
+    return np.repeat(np.round(grey), 3, axis=-1).astype(np.uint8)
+
+
+def _scenes(size: int, seed: int, count: int):
     horses, zebras, masks = toy.make_paired(size, seed, count=count)
     coat = interior(masks)
     # at small sizes a thin animal can be all outline: leave those scenes out
     keep = coat.sum(axis=(1, 2)) >= 4
-    horses, zebras, coat = horses[keep], zebras[keep], coat[keep]
+    return horses[keep], zebras[keep], masks[keep], coat[keep]
+
+
+def colour_recovery(generator_g, generator_f, size: int, seed: int = 0, count: int = 100):
+    """Where the horses' coat colour goes, on ``count`` paired toy scenes of ``size`` px
+    (those whose animal has at least 4 px away from its outline).
+
+    Returns a dict of R² (see :func:`explained`): how much of the horse's mean coat colour
+    can be told from ``F(G(x))``, the round trip; from ``F(y)``, F on the real zebra of the
+    same scene (a guess: the zebra holds no colour); from G(x)'s mean coat colour; and from
+    G(x)'s stripe balance alone (:func:`white_share`), one number a zebra.
+    """
+    from .inference import translate
+
+    horses, zebras, _, coat = _scenes(size, seed, count)
     truth = mean_colours(horses, coat)
     fake_zebras = translate(generator_g, horses)
     round_trip = translate(generator_f, fake_zebras)
+    balance = np.repeat(white_share(fake_zebras, coat)[:, None], 3, axis=1)
     return {
         "round trip F(G(x))": explained(mean_colours(round_trip, coat), truth),
         "guess F(y)": explained(mean_colours(translate(generator_f, zebras), coat), truth),
-        "G(x) itself": explained(mean_colours(fake_zebras, coat), truth),
+        "G(x)'s mean colour": explained(mean_colours(fake_zebras, coat), truth),
+        "G(x)'s stripe balance": explained(balance, truth),
+    }
+
+
+def greying_test(generator_g, generator_f, size: int, seed: int = 0, count: int = 100):
+    """Take every tint out of G's zebras (:func:`greyed`) before F: how much does the zebra
+    change, and how much of the horse's colour does F still bring back?
+
+    Returns ``zebra_change``: mean |G(x) - grey G(x)| on the animal, in [0, 1] units; and
+    the R² of the horse's colour from ``F(G(x))`` and from ``F(grey G(x))``.
+    """
+    from .inference import translate
+
+    horses, _, masks, coat = _scenes(size, seed, count)
+    truth = mean_colours(horses, coat)
+    fake_zebras = translate(generator_g, horses)
+    grey = greyed(fake_zebras)
+    return {
+        "zebra_change": difference(fake_zebras, grey, masks),
+        "round trip F(G(x))": explained(
+            mean_colours(translate(generator_f, fake_zebras), coat), truth
+        ),
+        "F(grey G(x))": explained(mean_colours(translate(generator_f, grey), coat), truth),
     }
 
 

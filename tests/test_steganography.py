@@ -54,8 +54,31 @@ def test_colour_recovery_of_identity_generators():
     black and white, says next to nothing about it."""
     scores = steg.colour_recovery(_network(), _network(), size=32, count=30)
     assert scores["round trip F(G(x))"] == pytest.approx(1.0)
-    assert scores["G(x) itself"] == pytest.approx(1.0)
+    assert scores["G(x)'s mean colour"] == pytest.approx(1.0)
     assert scores["guess F(y)"] < 0.2
+    assert 0.0 <= scores["G(x)'s stripe balance"] <= 1.0
+
+
+def test_white_share_and_greyed_by_hand():
+    image = np.zeros((1, 2, 2, 3), np.uint8)
+    image[0, 0, 0] = 200  # bright
+    image[0, 0, 1] = (255, 0, 0)  # grey level 85: dark
+    region = np.ones((1, 2, 2), bool)
+    np.testing.assert_allclose(steg.white_share(image, region), [0.25])
+    grey = steg.greyed(image)
+    assert grey.dtype == np.uint8 and (grey[0, 0, 1] == 85).all() and (grey[0, 0, 0] == 200).all()
+
+
+def test_greying_test_of_identity_generators():
+    """G = F = identity: greying changes the horses by what their colour is away from grey,
+    and the round trip without greying keeps every colour."""
+    result = steg.greying_test(_network(), _network(), size=32, count=30)
+    horses, _, masks = steg.toy.make_paired(32, 0, count=30)
+    keep = steg.interior(masks).sum(axis=(1, 2)) >= 4
+    want = steg.difference(horses[keep], steg.greyed(horses[keep]), masks[keep])
+    assert result["zebra_change"] == pytest.approx(want) and want > 0.02
+    assert result["round trip F(G(x))"] == pytest.approx(1.0)
+    assert result["F(grey G(x))"] < 1.0
 
 
 def test_noise_test_gain_by_hand():
