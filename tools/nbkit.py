@@ -67,10 +67,11 @@ def header(name: str, title: str, learn: list[str], intro: str = ""):
     ]
 
 
-def setup(numpy: bool = True):
-    """The set-up section; ``numpy=False`` leaves out ``import numpy as np`` for a notebook
-    that does not use it."""
+def setup(numpy: bool = True, tensorflow: bool = True):
+    """The set-up section; ``numpy=False`` and ``tensorflow=False`` leave out the import of
+    ``np`` or ``tf`` for a notebook that does not use it."""
     numpy_line = "import numpy as np\n            " if numpy else ""
+    tf_line = "import tensorflow as tf\n" if tensorflow else ""
     return [
         md(
             "setup",
@@ -101,8 +102,7 @@ def setup(numpy: bool = True):
 
             %matplotlib inline
             import matplotlib.pyplot as plt
-            {numpy_line}import tensorflow as tf
-
+            {numpy_line}{tf_line}
             plt.rcParams["figure.dpi"] = 72  # small stored pictures
             """,
         ),

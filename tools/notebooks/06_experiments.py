@@ -70,7 +70,7 @@ cells = [
         exactly the same place.
         """,
     ),
-    *setup(),
+    *setup(tensorflow=False),
     *profile(),
     md(
         "scenes-intro",
