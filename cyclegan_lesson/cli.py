@@ -350,8 +350,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder for the runs (default: the run folder's name + '-ablations', e.g. "
         "runs/demo-ablations)",
     )
-    p.add_argument("--json", metavar="FILE", help="also write the table's rows as JSON")
-    p.add_argument("--grid", metavar="FILE", help="also draw the picture grid into a PNG")
+    p.add_argument(
+        "--json", metavar="FILE", help="also write the table's rows as JSON (default: none)"
+    )
+    p.add_argument(
+        "--grid", metavar="FILE", help="also draw the picture grid into a PNG (default: none)"
+    )
 
     p = sub.add_parser(
         "toy-dataset",

@@ -176,8 +176,10 @@ HINTS = {
     "got a {got}.",
     "variant_unknown_setting": "There is no setting {got!r}.{close} The settings are the "
     "fields of Config (print(config) lists them).",
-    "variant_fixed": "{got}: every variant trains as long as the others, in a folder of its "
-    "own. Change a setting of the model, the losses or the optimiser instead.",
+    "variant_fixed": "{got}: every variant trains as long as the others, on the same data, in "
+    "a folder of its own. Change a setting of the model, the losses or the optimiser instead.",
+    "variant_seed": "A seed is not a setting under test: keep the settings and give the "
+    "variant more seeds, Variant(name, {{...}}, seeds=(0, 1, 2)).",
     "variant_no_change": "That is the base's own value: the variant would repeat the baseline. "
     "Pick a value the base does not have (print(base) shows its values).",
     "variant_two_changes": "This changes {got}: one change at a time, or the table cannot "
@@ -853,9 +855,8 @@ def check_prediction(answer) -> Verdict:
         return _fail("prediction_unknown", got=answer, options=", ".join(PREDICTION_OPTIONS))
     if key == "lambda 1":
         return _pass(
-            "λ weighs the identity loss too (0.5 λ), so λ = 1 weakens both: nothing holds "
-            "G(x) near x any more, and F cannot undo what G made. Run the ablations to see "
-            "by how much."
+            "λ weighs the identity loss too (0.5 λ), so λ = 1 weakens both: much less holds "
+            "G(x) near x, and F cannot undo what G made. Run the ablations to see by how much."
         )
     return _fail("prediction_" + key.replace(" ", "_"))
 
@@ -880,6 +881,8 @@ def check_variant(variant, base) -> Verdict:
             got=unknown[0],
             close=f" Did you mean {close[0]!r}?" if close else "",
         )
+    if "seed" in variant.changes:
+        return _fail("variant_seed")
     if any(k in NOT_A_VARIANT for k in variant.changes):
         fixed = [k for k in variant.changes if k in NOT_A_VARIANT]
         return _fail("variant_fixed", got=", ".join(fixed))
@@ -893,8 +896,8 @@ def check_variant(variant, base) -> Verdict:
         return _fail("variant_name_taken", got=variant.name)
     try:
         variant.config(base, 0, "runs/ablations")
-    except ValueError as error:
-        return _fail("raised", error=f"ValueError: {error}")
+    except Exception as error:  # e.g. a value the setting cannot take
+        return _fail("raised", error=f"{type(error).__name__}: {error}")
     ((name, value),) = real.items()
     return _pass(f"{variant.name!r} changes {name} from {getattr(base, name)!r} to {value!r}.")
 
@@ -917,7 +920,7 @@ def check_amplify(fn: Callable) -> Verdict:
     got = [np.asarray(_call(fn, *case), np.float64) for case in cases]
     want = [amplify(*case) for case in cases]
     if all(_close(g, w, 1e-5) for g, w in zip(got, want, strict=True)):
-        return _pass("Differences a person cannot see, made visible.")
+        return _pass("Small differences, made visible.")
     wrong = {
         "amplify_uint8": [
             np.clip((np.abs(x - y) / 255.0) * g, 0, 1)  # uint8 subtraction wraps around

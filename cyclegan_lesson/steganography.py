@@ -161,10 +161,10 @@ def noise_test(generator_g, generator_f, size: int, sigmas=(0.01, 0.02, 0.05), s
     For each noise level ``sigma`` (standard deviation, in [-1, 1] units) the same noise is
     added to G's zebras G(x) and to the real zebras y of the same paired scenes. Returns one
     dict per level: ``sigma``; ``zebra_change``, the mean |noise| (how much each zebra
-    changed); ``F_change_on_G(x)`` and ``F_change_on_y``, the mean change of F's output;
-    and ``gain_on_G(x)``, ``gain_on_y``: each change over ``zebra_change``. A gain far above
-    1 on G(x), and not on y, means F reads a faint code in G(x) that the noise scrambles.
-    All changes in [-1, 1] units.
+    changed); ``F_change_on_G(x)`` and ``F_change_on_y``, the mean change of F's output; and
+    ``sensitivity_on_G(x)``, ``sensitivity_on_y``: each change over ``zebra_change``. A
+    sensitivity far above 1 on G(x), and not on y, would mean F reads a faint code in G(x)
+    that the noise scrambles. All changes in [-1, 1] units.
     """
     horses, zebras, _ = toy.make_paired(size, seed, count=32)
     x, y = normalize(horses).numpy(), normalize(zebras).numpy()
@@ -181,6 +181,6 @@ def noise_test(generator_g, generator_f, size: int, sigmas=(0.01, 0.02, 0.05), s
         for name, zebra in (("G(x)", fake), ("y", y)):
             noisy = np.asarray(generator_f(zebra + noise, training=False), np.float32)
             row[f"F_change_on_{name}"] = float(np.abs(noisy - clean[name]).mean())
-            row[f"gain_on_{name}"] = row[f"F_change_on_{name}"] / row["zebra_change"]
+            row[f"sensitivity_on_{name}"] = row[f"F_change_on_{name}"] / row["zebra_change"]
         rows.append(row)
     return rows

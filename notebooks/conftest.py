@@ -11,7 +11,6 @@ from collections import defaultdict
 from pathlib import Path
 
 import nbformat
-import pytest
 
 from cyclegan_lesson.student import try_it_blocks
 
@@ -26,15 +25,6 @@ def pytest_sessionstart(session):
         return
     for folder in [*(HERE / "runs").glob("try-*"), HERE / "runs" / "tiny-ablations"]:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(items):
-    # Under pytest-xdist (--dist loadgroup) the notebooks run one after another in one worker:
-    # 05 reads the run that 04 trains, and each notebook's cells share one kernel.
-    for item in items:
-        if item.path.suffix == ".ipynb":
-            item.add_marker(pytest.mark.xdist_group("notebooks"))
 
 
 def pytest_collectstart(collector):

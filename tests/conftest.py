@@ -6,15 +6,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(items):
-    # Under pytest-xdist (--dist loadgroup) each test module stays in one worker, so its
-    # module- and session-scoped fixtures (a trained tiny run) are built once, not per test.
-    for item in items:
-        if item.path.suffix == ".py" and "tests" in item.path.parts:
-            item.add_marker(pytest.mark.xdist_group(item.path.stem))
-
-
 @pytest.fixture(autouse=True)
 def _no_profile_from_the_shell(monkeypatch):
     """Package tests must not see a profile or overrides from the shell (the notebook run in

@@ -12,7 +12,7 @@ from cyclegan_lesson import cli, config
 from cyclegan_lesson.config import DEFAULT_PROFILE, PROFILES, Config
 
 SECTIONS = ["data", "models", "attention", "losses", "optimisation", "bookkeeping"]
-CONFIG_COMMANDS = ["train", "config"]
+CONFIG_COMMANDS = ["train", "config", "ablations"]
 FIELDS = dataclasses.fields(Config)
 CHOICES = {
     "generator": config.GENERATORS,

@@ -465,6 +465,9 @@ def test_every_wrong_prediction_has_its_own_hint():
         ({"epochs": 5}, "variant_fixed"),
         ({"lambda_cycle": 10.0}, "variant_no_change"),
         ({"lambda_cycle": 3.0, "pool_size": 0}, "variant_two_changes"),
+        ({"seed": 2}, "variant_seed"),
+        ({"image_size": 32}, "variant_fixed"),
+        ({"loss": "hinge"}, "raised"),
     ],
 )
 def test_variant_recognises_mistakes(changes, hint):

@@ -25,6 +25,19 @@ def test_every_ablation_changes_one_setting_of_the_demo():
     assert wide.config(base, 0, "r").discriminator_filters == base.base_filters == 24
 
 
+def test_the_ablations_adapt_to_a_base_that_has_their_setting_already():
+    """On the tutorial's settings (BCE, no pool, D as wide as G) the loss and pool variants
+    try the other way, and the wide discriminator, which would change nothing, is left out;
+    the short run is on the toy, whose scenes score it."""
+    base = experiments.short_run(PROFILES["tutorial"], steps=500, image_size=64)
+    assert base.dataset == "toy"
+    names = [v.name for v in experiments.ablations(base)]
+    assert "LSGAN" in names and "image pool" in names and "wide discriminator" not in names
+    assert "BCE" not in names and "no image pool" not in names
+    for variant in experiments.ablations(base)[1:]:
+        assert variant.config(base, 0, "r").differences_from(base), variant.name
+
+
 def test_short_run_keeps_the_demo_schedule_in_miniature():
     short = experiments.short_run(PROFILES["demo"], steps=500, image_size=64)
     assert (short.epochs, short.decay_epochs, short.steps_per_epoch) == (2, 1, 250)
@@ -45,6 +58,10 @@ def test_a_variant_names_what_it_cannot_do(tmp_path):
         Variant("typo", {"lambda_cylce": 3.0}).config(base, 0, tmp_path)
     with pytest.raises(ValueError, match="changes epochs: every variant runs as long"):
         Variant("longer", {"epochs": 9}).config(base, 0, tmp_path)
+    with pytest.raises(ValueError, match="changes the seed.*seeds=\\(0, 1, 2\\)"):
+        Variant("seed 2", {"seed": 2}).config(base, 0, tmp_path)
+    with pytest.raises(ValueError, match="changes dataset: every variant runs as long"):
+        Variant("real", {"dataset": "tfds:cycle_gan/horse2zebra"}).config(base, 0, tmp_path)
     with pytest.raises(ValueError, match="letters or digits"):
         experiments.slug("  ")
 
@@ -64,6 +81,7 @@ def test_identity_generators_score_as_computed_by_hand():
         "cycle_l1": 0.0,
         "background_l1": 0.0,
         "silhouette_iou": 1.0,
+        "silhouette_halo": 0.0,
         "target_look": 0.0,
     }
     weak = experiments.score(_identity(), _identity(), Scenes(test_x, paired, always_horse, 0.9))

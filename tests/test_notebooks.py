@@ -84,7 +84,7 @@ def test_the_stored_ablations_come_from_real_runs():
         for c in _load(ROOT / "notebooks" / "06_experiments.ipynb")["cells"]
         if c.get("id") == "run"
     )
-    table = "".join(o["data"]["text/markdown"] for o in cell["outputs"] if "data" in o)
+    table = "".join("".join(o["data"]["text/markdown"]) for o in cell["outputs"] if "data" in o)
     rows = [line.split("|")[1:-1] for line in table.splitlines()[2:]]
     names = [v.name for v in experiments.ablations(PROFILES["demo"])]
     assert [r[0].strip() for r in rows] == [names[0], *names] + [

@@ -88,8 +88,8 @@ def test_noise_test_gain_by_hand():
     assert [r["sigma"] for r in rows] == [0.01, 0.05]
     for row, sigma in zip(rows, (0.01, 0.05), strict=True):
         assert row["zebra_change"] == pytest.approx(sigma * np.sqrt(2 / np.pi), rel=0.02)
-        assert row["gain_on_G(x)"] == pytest.approx(1.0, rel=1e-4)
-        assert row["gain_on_y"] == pytest.approx(1.0, rel=1e-4)
+        assert row["sensitivity_on_G(x)"] == pytest.approx(1.0, rel=1e-4)
+        assert row["sensitivity_on_y"] == pytest.approx(1.0, rel=1e-4)
     loud = steg.noise_test(_network(), _network(10.0), size=32, sigmas=(0.01,))[0]
-    assert loud["gain_on_G(x)"] == pytest.approx(10.0, rel=1e-3)
+    assert loud["sensitivity_on_G(x)"] == pytest.approx(10.0, rel=1e-3)
     assert loud["F_change_on_y"] == pytest.approx(10 * loud["zebra_change"], rel=1e-3)

@@ -32,30 +32,8 @@ from cyclegan_lesson import evaluation, toy
 from cyclegan_lesson.data import normalize
 from cyclegan_lesson.inference import translate
 
-
-def mean_colours(images: np.ndarray, regions: np.ndarray) -> np.ndarray:
-    """(N, H, W, 3) uint8 images, (N, H, W) bool regions -> (N, 3) mean colours in [0, 255]."""
-    return np.array(
-        [image[region].mean(axis=0) for image, region in zip(images, regions, strict=True)]
-    )
-
-
-def explained(predictors: np.ndarray, targets: np.ndarray) -> float:
-    """R^2 of a linear fit (with intercept) of each target channel on its own predictor
-    channel, averaged over channels. (N, C) arrays."""
-    scores = []
-    for k in range(targets.shape[1]):
-        design = np.c_[predictors[:, k], np.ones(len(predictors))]
-        coef, *_ = np.linalg.lstsq(design, targets[:, k], rcond=None)
-        residual = targets[:, k] - design @ coef
-        spread = targets[:, k] - targets[:, k].mean()
-        scores.append(1.0 - (residual @ residual) / max(spread @ spread, 1e-12))
-    return float(np.mean(scores))
-
-
-def interior(masks: np.ndarray, margin: int = 2) -> np.ndarray:
-    """The animal without the ``margin`` px next to its outline (N, H, W) bool."""
-    return np.array([m & ~evaluation._grow(~m, margin) for m in masks])
+# the colour scores live in the package (notebook 06 uses them too)
+from cyclegan_lesson.steganography import explained, interior, mean_colours
 
 
 def edge_band(masks: np.ndarray, margin: int = 2) -> np.ndarray:

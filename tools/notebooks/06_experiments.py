@@ -59,8 +59,9 @@ cells = [
             "pool and the discriminator's width each do to a translation, in numbers and "
             "pictures;",
             "how much two seeds differ, and so which differences are real;",
-            "what attention-guided generators change, and what they cost;",
-            "that a CycleGAN hides its input in its output, and why the cycle loss rewards it.",
+            "what attention-guided generators change, and what they add;",
+            "where a CycleGAN keeps what its output has no place for, and why the cycle loss "
+            "rewards it.",
         ],
         intro="""
         Notebooks 03 and 04 explained each term of CycleGAN's objective. Here we take them
@@ -79,14 +80,16 @@ cells = [
 
         `toy.make_paired` draws each evaluation scene twice: the horse `x` and the zebra `y`
         it should become, with the animal's mask and the empty background. Each run below is
-        scored on the same scenes (notebook 05 explains each score):
+        scored on the same scenes, for G (horses → zebras); notebook 05 explains each score.
+        The L1 distances are in the network's [-1, 1] units (2 = black against white):
 
         | score | what it asks | better |
         | --- | --- | --- |
         | `domain_score` | share of G(x) a separate classifier calls zebras | higher |
-        | `cycle_l1` | mean \\|F(G(x)) − x\\|: is the horse still recoverable? | lower |
+        | `cycle_l1` | mean \\|F(G(x)) − x\\|, the round-trip error: can the horse be recovered? | lower |
         | `background_l1` | mean \\|G(x) − x\\| away from the animal: is the scenery kept? | lower |
-        | `silhouette_iou` | the animal's outline in G(x) against x's (perfect ≈ 0.94) | higher |
+        | `silhouette_iou` | the animal's outline in G(x) against x's (a perfect translation: 0.89 at 64 px) | higher |
+        | `silhouette_halo` | pixels G(x) adds around the outline, as a share of the animal (perfect: 0.09) | lower |
         | `target_look` | share of G(x) whose animal has a black-and-white coat | higher |
         | `minutes` | training time of the run | lower |
         """,
@@ -110,7 +113,9 @@ cells = [
 
         An ablation is only fair when the runs differ in one thing. So every run starts from
         the same seed and trains the same number of steps on the same data; only the setting
-        under test changes. `experiments.short_run` cuts the profile to a short run: two
+        under test changes.
+
+        `experiments.short_run` cuts the profile to a short run on the toy dataset: two
         epochs, the second with the learning rate decaying to zero (the demo's schedule in
         miniature), at 64 px and with batches of one image, as in the tutorial. At 64 px a
         batch of four takes about 2.5 times as long as a batch of one on a laptop CPU, so
@@ -133,8 +138,9 @@ cells = [
         """
         `experiments.ablations(base)` lists the lesson's variants. Each is an
         `experiments.Variant`: a name, the settings it changes, and why it is interesting.
-        The baseline runs with two seeds, 0 and 1, so that we know how far apart two runs of
-        the *same* setting land.
+        λ (`lambda_cycle`, 10 by default) multiplies the cycle loss, and the identity loss is
+        weighted 0.5 λ. The baseline runs with two seeds, 0 and 1, so that we know how far
+        apart two runs of the *same* setting land.
         """,
     ),
     checked(
@@ -151,8 +157,8 @@ cells = [
         ### Exercise: predict before you run
 
         Scientists write their predictions down before the experiment, so the result can
-        surprise them. Which **one** change raises G's `cycle_l1` the most? Set `prediction`
-        to one of the names above.
+        surprise them. Which **one** change raises the round-trip error `cycle_l1` the most?
+        Set `prediction` to one of the names above.
         """,
         """
         prediction = ...  # e.g. "BCE"
@@ -172,11 +178,12 @@ cells = [
         `experiments.run_ablations` trains each variant in its own folder next to the
         profile's run (`runs/demo-ablations/baseline-seed0`, ...), then scores all of them on the same test horses and paired scenes.
         A run that has finished is scored again, not retrained: running this notebook twice,
-        or adding one variant, costs only what is new.
+        or adding one variant, costs only what is new. The ablations always run on the toy
+        dataset, whatever the profile, because its paired scenes are what scores them.
 
         On a 2-core laptop CPU the ten runs take about half an hour (the stored outputs below
         came from a 2-core AMD EPYC, Zen 3, AVX2; their times are in the table). Under the
-        `tiny` profile, which the tests use, each run takes a few seconds and the numbers
+        `tiny` profile, a profile for quick checks, each run takes seconds and the numbers
         mean nothing.
         """,
     ),
@@ -201,21 +208,22 @@ cells = [
         """
         ## Attention-guided generators
 
-        The baseline's zebras tend to come out a little *fat*: a faint halo of stripes
-        spills over the outline onto the grass. Nothing in the losses forbids it. The
-        discriminator judges whether a patch looks like a zebra's, and a patch with a bit
-        more coat and a bit less grass looks, if anything, more like one; F learns to trim
-        the halo back, so the cycle loss hardly notices it.
+        A plain generator repaints the whole picture, sky and grass included, and nothing in
+        the losses forbids a *halo*: stripes that spill over the outline onto the grass
+        (the table's `silhouette_halo`). The discriminator judges whether a patch looks like
+        a zebra's, and a patch with a bit more coat and a bit less grass looks, if anything,
+        more like one.
 
-        An attention-guided generator (Mejjati et al. 2018) paints a **mask** as well as an
-        image, and its output keeps the input wherever the mask is black:
+        An attention-guided generator (Mejjati et al. 2018) paints a **mask** m(x) in [0, 1]
+        as well as its content c(x), the image it would draw, and keeps the input wherever
+        the mask is black (⊙ multiplies pixel by pixel):
 
         $$G(x) = m(x) \\odot c(x) + (1 - m(x)) \\odot x$$
 
-        The package's version pays `lambda_mask` (2) times the mask's mean area in its loss,
-        so every pixel it changes costs something. The `attention` row of the table shows
-        what that buys and what it costs; here are the masks it learned (white: painted,
-        black: passed through):
+        What it adds: one more output, the mask, and a price for it in the loss:
+        `lambda_mask` (2) times the mask's mean area, so every pixel G changes, a halo's
+        included, costs something. The `attention` row of the table shows what that buys;
+        here are the masks it learned (white: painted, black: passed through):
         """,
     ),
     code(
@@ -237,9 +245,9 @@ cells = [
         the photo's detail in the map, as a signal too faint to see, and F learns to read it.
         The toy lets us look for such a code with our own eyes.
 
-        For this part we use the run that notebook 04 trained, the demo profile's full run
-        at 128 px (the next cell trains it first if it has not finished, as notebook 05
-        does).
+        For this part we use the run that notebook 04 trained, the profile's full run (the
+        demo's is at 128 px). The next cell trains it first if it has not finished, as
+        notebook 05 does: about 25 minutes for the demo on a 2-core laptop CPU.
         """,
     ),
     code(
@@ -260,8 +268,9 @@ cells = [
         """
         `steganography.colour_twins` draws each scene twice, once with a brown horse and
         once with a tan one; everything else, down to the grass's noise, is the same. If G
-        kept no trace of the colour, the two zebras would be identical. To see a difference
-        too small for the eye, we **amplify** it: `|a − b| × gain`, in [0, 1].
+        kept no trace of the colour, the two zebras would be identical. To see differences
+        too small for the eye, we **amplify** them: `|a − b| / 255 × gain`, clipped to
+        [0, 1].
         """,
     ),
     *exercise(
@@ -289,8 +298,10 @@ cells = [
     md(
         "twins-intro",
         """
-        Now the twins, through G and back through F. The middle row is the difference of
-        G's two zebras, amplified ten times with your function.
+        Now the twins, through G and back through F. The fifth row is the difference of G's
+        two zebras, amplified ten times with your function (`labelled_rows` reads floats as
+        [-1, 1] images, so the cell turns the [0, 1] result into `uint8` first). The
+        differences it prints are in [0, 1] units (1 = 255 grey levels).
         """,
     ),
     code(
@@ -320,13 +331,16 @@ cells = [
     md(
         "recovery-intro",
         """
-        `steganography.colour_recovery` puts a number on it, over 100 scenes: how much of
-        the horses' colour (its variance across scenes, R²: 1 = all of it, 0 = none) can be
-        told from the round trip F(G(x)); from F(y), F shown the real zebra of the same
-        scene, which holds no colour (a guess); from G(x)'s mean coat colour; and from one
-        number per zebra, its **stripe balance** (the share of its coat that is white). We
-        ask it of the demo run, and of two ablation runs: the baseline and the run trained
-        without a cycle loss, which had no reason to keep the colour.
+        `steganography.colour_recovery` puts a number on it, over 100 scenes. Its score is
+        an R² of a straight-line fit across the scenes: 1 = the quantity predicts the
+        horse's coat colour exactly, 0 = no better than guessing the average colour. It asks
+        how well the horse's colour can be told from the round trip F(G(x)); from F(y), F
+        shown the real zebra of the same scene, which carries no trace of the horse's
+        colour (the control); from G(x)'s mean coat colour; and from one number per zebra,
+        its **stripe balance** (the share of its coat that is white). We ask it of the demo
+        run, and of two ablation runs: the baseline, and the run trained without a cycle
+        loss, which had much less reason to keep the colour (only the identity loss, and the
+        ghost of the horse that the grid shows, carry some).
         """,
     ),
     code(
@@ -348,10 +362,10 @@ cells = [
         Is it a fragile code, as Chu et al.'s was? Two tests on the demo run.
         `steganography.greying_test` takes every tint out of G's zebras (each pixel becomes
         its grey level) before F. `steganography.noise_test` adds faint Gaussian noise
-        (σ in [-1, 1] units; one grey level is 0.008) to G's zebras and to real zebras, and
-        measures how much F's horse changes per unit of change in its input (the *gain*): a
-        gain far above 1 on G(x), and not on y, would mean F reads a faint signal that the
-        noise scrambles.
+        (σ in [-1, 1] units, where one grey level is 0.008) to G's zebras and to real
+        zebras, and measures how much F's horse changes per unit of change in its input, F's
+        *sensitivity*: far above 1 on G(x), and not on y, would mean F reads a faint signal
+        that the noise scrambles.
         """,
     ),
     code(
@@ -362,9 +376,9 @@ cells = [
         for key in ("round trip F(G(x))", "F(grey G(x))"):
             print(f"  R² of the horse's colour from {key}: {grey[key]:.2f}")
         print()
-        print("  σ    gain on G(x)   gain on y")
+        print("  σ    F's sensitivity on G(x)   on y")
         for r in steganography.noise_test(G, F, config.image_size, sigmas=(0.01, 0.02, 0.05, 0.1)):
-            print(f"{r['sigma']:5.2f}   {r['gain_on_G(x)']:9.2f}   {r['gain_on_y']:9.2f}")
+            print(f"{r['sigma']:5.2f}   {r['sensitivity_on_G(x)']:20.2f}   {r['sensitivity_on_y']:6.2f}")
         """,
     ),
     md("hidden-reading", "{hidden_reading}"),
@@ -373,9 +387,10 @@ cells = [
         """
         ### Exercise: design an ablation of your own
 
-        Make an `experiments.Variant` that changes **one** setting of `base` (any field of
-        the `Config`: `print(base)` lists them) to a value it does not already have, with a
-        new name. The check tells you if your variant would be a fair experiment; the first
+        Make an `experiments.Variant` that changes **one** setting of the model, the losses
+        or the optimiser in `base` to a value it does not already have, with a new name
+        (`for name, value in base.to_dict().items(): print(name, value)` lists the
+        settings and their values). The check tells you if your variant would be a fair experiment; the first
         try-it below runs it.
         """,
         """
@@ -404,11 +419,12 @@ cells = [
         Each of these runs as written, after the cells above.
 
         1. **Run your variant.** It trains one more short run (about three minutes on a
-           laptop CPU) and scores it on the same scenes as the others. Is its difference
-           from the baseline larger than the baseline's spread?
+           laptop CPU) beside the baseline's two, which are reused, and scores them on the
+           same scenes. Is your variant's difference from the baseline larger than the
+           baseline's spread?
 
            ```python
-           mine = experiments.run_ablations([my_variant], base, output_dir="runs/try-ablation")
+           mine = experiments.run_ablations([variants[0], my_variant], base)
            display(Markdown(mine.table()))
            mine.grid()
            ```
@@ -425,8 +441,9 @@ cells = [
                print(f"{name}: the twins' zebras differ by {steganography.difference(a, b, masks_64):.3f}")
            ```
 
-        3. **How loud is the code?** Amplify the baseline's zebras' difference 2, 10 and 50
-           times. At which gain do you first see the horse?
+        3. **How faint are the marks around the animal?** Amplify the difference of the demo
+           run's twin zebras 2, 10 and 50 times. At which gain do the marks in the sky and the
+           grass appear?
 
            ```python
            gains = (2, 10, 50)
@@ -461,46 +478,54 @@ cells = [
 # The findings are written from the stored run's numbers; the builder fills them in.
 FINDINGS = {
     "reading": """
-    These are short runs, at 64 px: even the best is below the full demo run of notebook 04.
-    What they measure is the difference each change makes. The numbers quoted here are the
-    stored run's (2.9 to 4.7 minutes a run on a 2-core AMD EPYC, Zen 3, AVX2, some of them
-    while other jobs shared the cores; about 3 minutes each alone).
+    These are short runs at 64 px: compare them with each other, not with notebook 05's
+    scores of the full run at 128 px. The numbers quoted here are the stored run's. Its runs
+    took 2.9 to 4.7 minutes each on a 2-core AMD EPYC (Zen 3, AVX2), some of them while
+    other jobs shared the cores, so their minutes say nothing about which setting is faster.
 
-    - **The two seeds** agree to 0.005 on the silhouette IoU, to 0.004 on the background and
-      exactly on the cycle L1, but their target look differs by 0.14 (0.39 and 0.53): at
-      this length the coat test is noisy, and a difference in target look smaller than
-      about 0.15 is not a finding.
+    - **The two seeds** agree to three decimals on the cycle L1, within 0.005 on the
+      background and the outline, and within 0.02 on the halo (the spread row is computed
+      before rounding), but their target looks differ by 0.14 (0.39 and 0.53). Two seeds
+      measure the noise only roughly; they may have agreed by luck. So treat differences
+      below about 0.03 on the L1s and the outline, and below about 0.15 on the target look,
+      as unproven until more seeds are run.
+    - **The domain score is 1.000 for every run**, so it cannot tell the variants apart: the
+      separate classifier calls any striped animal a zebra. The coat test behind
+      `target_look` is much stricter: it wants a clean black-and-white coat.
     - **No cycle loss.** The grid says it before the numbers do: G paints much the same
       stripes along the bottom of every picture, wherever the horse stands, and the horse
-      fades to a ghost. Silhouette IoU 0.26 (baseline 0.55), background L1 0.145 (0.065),
-      target look 0.01, and yet the domain score is a perfect 1.000: the classifier calls
-      every one of them a zebra. This is notebook 03's under-constrained adversarial loss,
-      measured.
+      fades to a ghost. Silhouette IoU 0.26 (baseline 0.55 and 0.56), background L1 0.145
+      (0.065 and 0.069), target look 0.01, and yet the domain score is a perfect 1.000. This
+      is notebook 03's under-constrained adversarial loss, measured.
     - **λ = 1** is as bad on the outline (IoU 0.26) and worse on the round trip (cycle L1
-      0.146, against 0.115 without any cycle loss): λ weighs the identity loss too
-      (0.5 λ), so a small λ weakens both, while the run without a cycle loss kept its
-      identity loss at full weight, which held G near its input.
+      0.146, against 0.115 without any cycle loss). λ weighs the identity loss too
+      (0.5 λ), so a small λ weakens both. The run without a cycle loss kept its identity
+      loss at full weight, which held G near its input.
     - **No identity loss.** Nothing asks G to leave grass and sky alone any more: the
-      background L1 rises from 0.065 to 0.112, the IoU falls to 0.41, and the grid shows
-      tinted skies.
-    - **λ = 30** is a little better than the baseline on the scene (IoU 0.61, background
-      0.056, cycle L1 0.065). On the toy a stronger tie to the input costs nothing; on real
-      photos it limits how much G may change, which is why the paper settles on 10.
+      background L1 almost doubles, from 0.065 to 0.112, and the IoU falls to 0.41.
+    - **λ = 30** is a little better than the baseline on the scene: IoU 0.61, background
+      0.056, cycle L1 0.065. On the toy, a stronger tie to the input costs nothing. On real
+      photos a very strong one may stop G changing textures or shapes enough; the paper
+      uses λ = 10.
     - **BCE, no image pool, a wide discriminator** land within 0.03 of the baseline on the
-      cycle, the background and the outline. Their target looks (0.74, 0.46, 0.69) differ
-      from the baseline's about as much as its two seeds do. The paper chose LSGAN and the
-      pool for stable training over 200 epochs, which 1,500 steps cannot test.
-    - **Attention** wins every line: background L1 0.001 (the mask passes the background
-      through untouched), silhouette IoU 0.79, cycle L1 0.021, and no slower to train.
+      cycle, the background and the outline: no proven difference. BCE's target look (0.74)
+      and the wide discriminator's (0.69) are above both baseline seeds by more than their
+      spread. With one seed each, run them with seeds (0, 1) before you believe it. The
+      paper chose LSGAN and the pool for stable training over 200 epochs, which 1,500 steps
+      cannot test.
+    - **Attention** wins every quality score: background L1 0.001 (the mask passes the
+      background through untouched), silhouette IoU 0.79, halo 0.20 against the baseline's
+      0.32 and 0.34 (a perfect translation scores 0.09), cycle L1 0.021.
     """,
     "twins_reading": """
-    The twins' zebras are not the same. G gives the tan horse's zebra wider white stripes
-    and the brown horse's wider black ones, and the amplified difference lights up the whole
-    animal: on the animal the zebras differ by 0.216 on average, almost as much as the
-    horses do (0.248). F reads the balance back: F(G(brown x)) comes back brown and
-    F(G(tan x)) tan. The colour has not vanished; it has moved into the stripes. Look, too,
-    at the faint marks the difference shows in the sky and the grass, where the twins are
-    identical: G's output there depends a little on the horse as well.
+    The twins' zebras are not the same, and you do not need the amplifier to see it. G gives
+    the tan horse's zebra wider white stripes and the brown horse's wider black ones. On the
+    animal the zebras differ by 0.216 on average, almost as much as the horses do (0.248),
+    so ten times that saturates the whole animal to white. F reads the balance back:
+    F(G(brown x)) comes back brown and F(G(tan x)) tan. The colour has not vanished; it has
+    moved into the stripes. What the amplifier shows is the fainter part: the marks in the
+    sky and the grass, where the twins are identical. G's output there depends a little on
+    the horse's colour too.
     """,
     "hidden_reading": """
     What the numbers say about the demo run:
@@ -508,37 +533,40 @@ FINDINGS = {
     - F gets 76% of the colour's variance back from G's zebra, and 1% from the real zebra of
       the same scene. The colour comes from G's output, not from the scene.
     - G's stripe balance alone explains 61%. Most of the code is in plain sight once you know
-      where to look: a dark horse gets a darker zebra. The rest is a tint: G's zebras carry a
-      little colour (their mean colour explains 68%), and taking every tint away, which
-      changes the zebras by 0.057 on the animal, drops F's recovery from 0.76 to 0.51.
-    - The ablation run without a cycle loss keeps much less colour than its baseline (0.52
-      against 0.83): with nothing asking F to undo G, G has less reason to keep it.
-    - Faint Gaussian noise does not break the code. F's output changes by 0.21 per unit of
-      noise on G(x), and by 0.20 on real zebras. Chu et al.'s maps hid their photos' detail
-      in a fragile high-frequency signal. This toy's code lives in the stripes' balance and
-      a faint tint, and pixel noise averages out over the coat. That is not what the paper
-      led us to expect, and an experiment reports what it finds.
+      where to look: a dark horse gets a darker zebra. G(x)'s mean colour, which includes the
+      stripes' brightness and any tint, explains 68%, a little more than the balance alone:
+      the difference is a tint. Taking every tint away changes the zebras by 0.057 on the
+      animal (about 15 grey levels of 255) and drops F's recovery from 0.76 to 0.51.
+    - The ablation run without a cycle loss keeps much less of the colour than its baseline
+      (0.52 against 0.83). Also, the short 64-px baseline keeps more than the full demo run
+      (0.83 against 0.76): a longer run does not necessarily hide more.
+    - F is no more sensitive to faint noise on G's zebras (0.21) than on real ones (0.20),
+      so F is not reading a faint pixel signal that noise scrambles. Chu et al.'s maps hid
+      their photos' detail in such a fragile high-frequency signal. This toy's code lives in
+      the stripes' balance and a tint, over the whole coat. That is not what the paper led
+      us to expect, and an experiment reports what it finds.
 
     **Why the cycle loss rewards this.** The cycle loss is an L1 distance between x and
     F(G(x)). The adversarial loss only asks that G(x) *look* like a zebra to a
-    discriminator. Colour that G cannot show openly, it can still write into what a zebra may
-    vary: the balance of its stripes, a tint a few grey levels deep. D does not object, since
-    real zebras vary that much too. F can then use it to score a lower cycle loss. So the
-    round trip looks better than the translation deserves. A low cycle loss does not prove
-    that G(x) kept x's content in a form anyone can see. And a model whose F depends on a
-    hidden code can be fooled: where the code is a faint signal, as in Chu et al.'s maps, it
-    is fragile to noise and compression, and open to deliberate perturbations (the
-    adversarial examples of Szegedy et al.).
+    discriminator. Colour that G cannot show openly, it can still write into what a zebra
+    may vary: the balance of its stripes, a faint tint. D does not object, since real zebras
+    vary that much too. F can then use it to score a lower cycle loss. So the round trip
+    looks better than the translation deserves. A low cycle loss does not prove that G(x)
+    kept x's content in a form anyone can see. And a model whose F depends on a hidden code
+    can be fooled: where the code is a faint signal, as in Chu et al.'s maps, it is fragile
+    to noise and compression, and open to deliberate perturbations (the adversarial examples
+    of Szegedy et al.).
     """,
     "summary_findings": "In 1,500 steps on the toy: without the cycle loss G paints the same "
     "stripes wherever the horse stands; λ = 1 is as bad, since λ also weighs the identity "
     "loss; without the identity loss the scenery drifts; BCE, the pool and a wider "
-    "discriminator change little at this length.",
-    "summary_attention": "Attention-guided generators won on every line (background L1 "
-    "0.001, silhouette IoU 0.79 against the baseline's 0.55): the mask passes the background "
-    "through untouched, and a halo costs mask.",
+    "discriminator show no proven difference at this length.",
+    "summary_attention": "Attention-guided generators won every quality score (background L1 "
+    "0.001, silhouette IoU 0.79 against the baseline's 0.55 and 0.56): the mask passes the "
+    "background through untouched, and every halo pixel adds to the mask's area, which the "
+    "loss charges for.",
     "summary_hidden": "here mostly in the balance of its stripes, plus a faint tint. F reads "
-    "it back (R² 0.76); faint noise does not break this code.",
+    "it back (R² 0.76), and faint noise does not disturb it.",
 }
 
 
