@@ -18,18 +18,24 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 HERE = Path(__file__).resolve().parent
 
 
-def pytest_sessionstart(session):
-    # the try-its train into runs/try-*: start those afresh, as a student would (once, in the
-    # main process: a pytest-xdist worker must not delete what another one is training)
-    if hasattr(session.config, "workerinput"):
-        return
-    for folder in [*(HERE / "runs").glob("try-*"), HERE / "runs" / "tiny-ablations"]:
-        shutil.rmtree(folder, ignore_errors=True)
+# What a notebook's try-its (and 06's ablations) train, started afresh as a student would:
+# removed when that notebook is collected. Collection comes before any cell runs (pytest-xdist
+# workers all collect first), and a --collect-only run, such as the one tests/test_notebooks.py
+# starts beside the notebooks, removes nothing.
+FRESH = {"04_training.ipynb": "try-*", "06_experiments.ipynb": "tiny-ablations"}
+
+
+def _start_afresh(collector) -> None:
+    pattern = FRESH.get(collector.path.name)
+    if pattern and not collector.config.option.collectonly:
+        for folder in (HERE / "runs").glob(pattern):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def pytest_collectstart(collector):
     if getattr(collector, "path", None) is None or collector.path.suffix != ".ipynb":
         return
+    _start_afresh(collector)
     # TensorFlow and tqdm write to stderr; HTML and widget views differ from run to run.
     collector.skip_compare += ("stderr", "text/html", "application/javascript")
     collect = collector.collect

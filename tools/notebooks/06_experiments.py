@@ -14,7 +14,6 @@ from nbkit import (  # noqa: E402
     POOL,
     STEGANOGRAPHY,
     TUTORIAL,
-    checked,
     code,
     exercise,
     footer,
@@ -143,7 +142,7 @@ cells = [
         apart two runs of the *same* setting land.
         """,
     ),
-    checked(
+    code(
         "variants",
         """
         variants = experiments.ablations(base)
