@@ -117,10 +117,10 @@ cells = [
         `experiments.short_run` cuts the profile to a short run on the toy dataset: two
         epochs, the second with the learning rate decaying to zero (the demo's schedule in
         miniature), at 64 px and with batches of one image, as in the tutorial. At 64 px a
-        batch of four takes about 2.5 times as long as a batch of one on a laptop CPU, so
-        batches of one give more updates in the same time, and a short GAN run needs
-        updates more than it needs large batches. The table shows how the base differs
-        from the profile:
+        step on a batch of four took 2.4 times as long as a step on one image on the
+        2-core CPU the stored runs came from (0.25 s against 0.10 s), so batches of one
+        give more updates in the same time, and a short GAN run needs updates more than
+        it needs large batches. The table shows how the base differs from the profile:
         """,
     ),
     code(
@@ -175,8 +175,8 @@ cells = [
         ## Run the ablations
 
         `experiments.run_ablations` trains each variant in its own folder next to the
-        profile's run (`runs/demo-ablations/baseline-seed0`, ...), then scores all of them on the same test horses and paired scenes.
-        A run that has finished is scored again, not retrained: running this notebook twice,
+        profile's run (`runs/demo-ablations/baseline-seed0`, ...), then scores all of them
+        on the same test horses and paired scenes. A run that has finished is scored again, not retrained: running this notebook twice,
         or adding one variant, costs only what is new. The ablations always run on the toy
         dataset, whatever the profile, because its paired scenes are what scores them.
 
