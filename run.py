@@ -88,7 +88,7 @@ NBVAL = ["notebooks", "--nbval-lax", "--nbval-current-env"]
 
 
 def test() -> None:
-    """Lint, then the package tests and the five notebooks under nbval, in one pytest run.
+    """Lint, then the package tests and the six notebooks under nbval, in one pytest run.
     The notebooks run with the tiny profile: seconds, not minutes."""
     ensure_venv()
     sh(PYTHON, "-m", "ruff", "check", ".")
