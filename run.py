@@ -88,8 +88,8 @@ NBVAL = ["notebooks", "--nbval-lax", "--nbval-current-env"]
 
 
 def test() -> None:
-    """Lint, then the package tests and the six notebooks under nbval, in one pytest run.
-    The notebooks run with the tiny profile: seconds, not minutes."""
+    """Lint, then the package tests and the six notebooks under nbval, in one pytest run on
+    one worker a core. The notebooks run with the tiny profile: minutes, not hours."""
     ensure_venv()
     sh(PYTHON, "-m", "ruff", "check", ".")
     sh(PYTHON, "-m", "ruff", "format", "--check", ".")
