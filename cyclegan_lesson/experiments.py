@@ -57,6 +57,15 @@ NOT_A_VARIANT = (
     "toy_train_size",
 )
 
+REFUSED = {
+    "unknown": "variant {variant!r}: no setting named {names}; settings are the fields of "
+    "cyclegan_lesson.config.Config",
+    "seed": "variant {variant!r} changes the seed: a seed is not a setting under test; give "
+    "the variant seeds=(0, 1, 2) to run it with more seeds",
+    "fixed": "variant {variant!r} changes {names}: every variant runs as long as the others, "
+    "on the same data, in a folder of its own; change the base (short_run) instead",
+}
+
 
 @dataclass(frozen=True)
 class Variant:
@@ -69,26 +78,25 @@ class Variant:
     why: str = ""
     seeds: tuple[int, ...] | None = None
 
+    def refusal(self) -> tuple[str, list[str]] | None:
+        """Why this variant cannot run, or None: ``("unknown", settings)`` for names Config
+        does not have, ``("seed", ["seed"])``, or ``("fixed", settings)`` for settings every
+        run shares (:data:`NOT_A_VARIANT`)."""
+        unknown = [k for k in self.changes if k not in FIELD_NAMES]
+        if unknown:
+            return "unknown", unknown
+        if "seed" in self.changes:
+            return "seed", ["seed"]
+        fixed = [k for k in self.changes if k in NOT_A_VARIANT]
+        return ("fixed", fixed) if fixed else None
+
     def config(self, base: Config, seed: int, root: str | Path) -> Config:
         """The base with this variant's changes, its seed and its own run folder."""
-        bad = [k for k in self.changes if k not in FIELD_NAMES]
-        if bad:
-            raise ValueError(
-                f"variant {self.name!r}: no setting named {', '.join(map(repr, bad))}; "
-                "settings are the fields of cyclegan_lesson.config.Config"
-            )
-        if "seed" in self.changes:
-            raise ValueError(
-                f"variant {self.name!r} changes the seed: a seed is not a setting under test; "
-                "give the variant seeds=(0, 1, 2) to run it with more seeds"
-            )
-        fixed = [k for k in self.changes if k in NOT_A_VARIANT]
-        if fixed:
-            raise ValueError(
-                f"variant {self.name!r} changes {', '.join(fixed)}: every variant runs as long "
-                "as the others, on the same data, in a folder of its own; change the base "
-                "(short_run) instead"
-            )
+        refusal = self.refusal()
+        if refusal:
+            kind, names = refusal
+            shown = map(repr, names) if kind == "unknown" else names
+            raise ValueError(REFUSED[kind].format(variant=self.name, names=", ".join(shown)))
         folder = Path(root) / f"{slug(self.name)}-seed{seed}"
         return base.replace(**self.changes, seed=seed, output_dir=str(folder))
 
@@ -197,7 +205,7 @@ class Scenes:
                 f"{config.dataset!r}. Use dataset='toy'."
             )
         domains = domains or load_domains(config)
-        test_x = to_uint8(np.concatenate([b.numpy() for b in domains.test_a]))
+        test_x = to_uint8(evaluation._stack(domains.test_a))
         paired = toy.make_paired(config.image_size, config.seed, background=True)
         model, accuracy = evaluation.train_domain_classifier(
             domains, classifier_epochs, config.seed
@@ -303,16 +311,23 @@ class Ablations:
 def _train_or_reuse(config: Config, domains, progress: bool) -> float:
     """Train the run in ``config.output_dir`` unless it has finished; its training minutes.
     A run there with other settings (a base with other steps, say) is an error, not reused."""
-    from .runs import History, run_paths, run_status, saved_settings, settings_that_differ
+    from .runs import (
+        History,
+        describe_settings_that_differ,
+        run_paths,
+        run_status,
+        saved_settings,
+        settings_that_differ,
+    )
     from .training import train
 
     saved = saved_settings(config.output_dir)
     differ = settings_that_differ(saved, config) if saved is not None else []
     if differ:
-        listed = "; ".join(f"{n}={a!r} there, {b!r} here" for n, a, b in differ)
         raise ValueError(
-            f"{config.output_dir} holds a run with other settings ({listed}). Nothing was "
-            "changed: delete that folder to train it afresh, or pass another output_dir."
+            f"{config.output_dir} holds a run with other settings "
+            f"({describe_settings_that_differ(differ)}). Nothing was changed: delete that "
+            "folder to train it afresh, or pass another output_dir."
         )
     if not run_status(config.output_dir)["finished"]:
         train(config, domains, progress=progress)
@@ -338,6 +353,7 @@ def run_ablations(
     base's (``scenes``, built once when not given). ``seeds`` applies to the variants that do
     not name their own."""
     from .data import load_domains
+    from .inference import translate
     from .runs import load_run
 
     output_dir = output_dir or f"{base.output_dir}-ablations"
@@ -366,8 +382,6 @@ def run_ablations(
             row = {"variant": variant.name, "seed": seed, "run": config.output_dir}
             rows.append({**row, **scores, "minutes": minutes})
             if variant.name not in outputs:
-                from .inference import translate
-
                 outputs[variant.name] = translate(run.generator_g, a)
             if progress:
                 print(f"{variant.name} (seed {seed}): " + _one_line(rows[-1]), flush=True)

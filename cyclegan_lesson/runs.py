@@ -115,16 +115,18 @@ def settings_that_differ(saved: dict, config: Config, names=None) -> list[tuple]
     return differ
 
 
+def describe_settings_that_differ(differ: list[tuple]) -> str:
+    """:func:`settings_that_differ`'s result as text: ``"name=1 there, 2 here; ..."``."""
+    return "; ".join(f"{name}={before!r} there, {now!r} here" for name, before, now in differ)
+
+
 def check_compatible(saved: dict, config: Config, where: Path) -> None:
     """Raise a TrainingError naming every architecture setting that differs from a saved run."""
-    diffs = [
-        f"{name}={before!r} there, {now!r} here"
-        for name, before, now in settings_that_differ(saved, config, ARCHITECTURE_FIELDS)
-    ]
-    if diffs:
+    differ = settings_that_differ(saved, config, ARCHITECTURE_FIELDS)
+    if differ:
         raise TrainingError(
             f"The checkpoint in {where} was made with other model settings: "
-            + "; ".join(diffs)
+            + describe_settings_that_differ(differ)
             + ". Use the same settings to resume, or --out a new folder for a new run."
         )
 

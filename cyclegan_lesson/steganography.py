@@ -26,10 +26,6 @@ from .data import normalize
 BROWN, TAN = 0.1, 0.9  # the coat's place between the toy's brown (0) and tan (1)
 
 
-def _coat(tan: float, jitter: np.ndarray) -> np.ndarray:
-    return (1 - tan) * np.array([0.42, 0.26, 0.13]) + tan * np.array([0.8, 0.64, 0.43]) + jitter
-
-
 def colour_twins(size: int = 64, seed: int = 0, count: int = 8):
     """Paired toy scenes whose horse is drawn twice: brown and tan, everything else equal.
 
@@ -42,22 +38,28 @@ def colour_twins(size: int = 64, seed: int = 0, count: int = 8):
     for i in range(count):
         scene = toy.sample_scene(np.random.default_rng([seed, 7, i]))
         jitter = np.random.default_rng([seed, 8, i]).uniform(-0.04, 0.04, 3)
-        brown[i], masks[i] = toy.render({**scene, "body": _coat(BROWN, jitter)}, "plain", size)
-        tan[i] = toy.render({**scene, "body": _coat(TAN, jitter)}, "plain", size)[0]
+        brown[i], masks[i] = toy.render(
+            {**scene, "body": toy.body_colour(BROWN, jitter)}, "plain", size
+        )
+        tan[i] = toy.render({**scene, "body": toy.body_colour(TAN, jitter)}, "plain", size)[0]
     return brown, tan, masks
+
+
+def _abs_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """|a - b| of uint8 images, in [0, 1] units (as floats: uint8 subtraction wraps)."""
+    return np.abs(a.astype(np.float32) - b.astype(np.float32)) / 255.0
 
 
 def amplify(a: np.ndarray, b: np.ndarray, gain: float = 10.0) -> np.ndarray:
     """How two uint8 images of one shape differ, made visible: ``|a - b| * gain`` in [0, 1]
     units, clipped (a float array of their shape; 0 = black, where they agree)."""
-    diff = np.abs(a.astype(np.float32) - b.astype(np.float32)) / 255.0
-    return np.clip(diff * gain, 0.0, 1.0)
+    return np.clip(_abs_difference(a, b) * gain, 0.0, 1.0)
 
 
 def difference(a: np.ndarray, b: np.ndarray, regions: np.ndarray | None = None) -> float:
     """Mean |a - b| of uint8 images in [0, 1] units (only inside ``regions``, (N, H, W) bool,
     when given)."""
-    diff = np.abs(a.astype(np.float32) - b.astype(np.float32)) / 255.0
+    diff = _abs_difference(a, b)
     return float(diff[regions].mean() if regions is not None else diff.mean())
 
 

@@ -25,6 +25,12 @@ _STREAM = {"trainA": 1, "trainB": 2, "testA": 3, "testB": 4, "paired": 5}
 _LOOK = {"trainA": "plain", "testA": "plain", "trainB": "striped", "testB": "striped"}
 
 
+def body_colour(tan: float, jitter: np.ndarray) -> np.ndarray:
+    """A horse's coat colour (RGB in [0, 1]): ``tan`` from 0 (brown, dark) to 1 (tan, light),
+    plus a little hue ``jitter`` (3 values, within +-0.04 in the scenes)."""
+    return (1 - tan) * np.array([0.42, 0.26, 0.13]) + tan * np.array([0.8, 0.64, 0.43]) + jitter
+
+
 def sample_scene(rng: np.random.Generator) -> dict:
     """Draw the random parameters of one scene (all lengths are fractions of the image side)."""
     horizon = rng.uniform(0.3, 0.55)
@@ -44,10 +50,7 @@ def sample_scene(rng: np.random.Generator) -> dict:
         "facing": rng.choice([-1.0, 1.0]),
         "stride": rng.uniform(-0.35, 0.35),  # leg swing (radians)
         "neck_angle": rng.uniform(0.6, 1.2),  # radians above horizontal
-        # brown (dark) to tan (light), with a little hue jitter
-        "body": (1 - tan) * np.array([0.42, 0.26, 0.13])
-        + tan * np.array([0.8, 0.64, 0.43])
-        + rng.uniform(-0.04, 0.04, 3),
+        "body": body_colour(tan, rng.uniform(-0.04, 0.04, 3)),
         "stripe_period": rng.uniform(0.08, 0.13),
         "stripe_angle": rng.uniform(-0.45, 0.45),  # radians from vertical
         "stripe_phase": rng.uniform(0.0, 1.0),
