@@ -11,7 +11,8 @@ batched step itself is :meth:`step.CycleGAN.fused_gradients`.
   the transposed conv) are faster there and slower on large maps
   (``python benchmarks/small_maps.py`` times each layer both ways). :class:`SmallMapConv2D`
   and :class:`SmallMapConv2DTranspose` are Keras' layers with the same weights that take the
-  matrix product up to :data:`SMALL_CONV_INPUT` / :data:`SMALL_TRANSPOSED_INPUT`.
+  matrix product up to :data:`SMALL_CONV_INPUT` / :data:`SMALL_TRANSPOSED_INPUT`, on layers
+  with at least :data:`SMALL_MAP_CHANNELS` channels in and out.
 * **One-pass Adam.** :class:`FusedAdam` is Keras' Adam whose update runs as TensorFlow's
   ``ResourceApplyAdam`` kernel.
 * **Mixed precision**: :func:`dtype_policy` builds the models under a Keras dtype policy, and
@@ -33,6 +34,11 @@ PACKAGE = "cyclegan_lesson"
 # the step as a whole: ``python benchmarks/small_map_limits.py``).
 SMALL_CONV_INPUT = 4
 SMALL_TRANSPOSED_INPUT = 8
+# ... on layers this wide, in and out: the tutorial's 512-1,024 channels. Narrower layers read
+# few weights per pixel, so oneDNN is no slower there, and the matrix product's dozens of ops
+# cost trace time: the demo's 192-channel levels ran as fast either way, the tiny profile's
+# 64-channel ones 1.6x slower, with its first step (the trace) 1.7x longer.
+SMALL_MAP_CHANNELS = 256
 
 
 # --------------------------------------------------------------- small-map convolutions
@@ -100,9 +106,11 @@ def small_map(layer, x) -> bool:
     """Whether ``layer`` (a 4x4 stride-2 'same' conv or transposed conv) takes the
     matrix-product path for input ``x``: its spatial sizes are known when traced and small
     (a conv's input: even, at most SMALL_CONV_INPUT; a transposed conv's: at most
-    SMALL_TRANSPOSED_INPUT)."""
-    h, w = x.shape[1], x.shape[2]
+    SMALL_TRANSPOSED_INPUT), and it has at least SMALL_MAP_CHANNELS channels in and out."""
+    h, w, channels = x.shape[1], x.shape[2], x.shape[-1]
     if not _is_4x4_stride2_same(layer) or h is None or w is None:
+        return False
+    if channels is None or min(channels, layer.filters) < SMALL_MAP_CHANNELS:
         return False
     if isinstance(layer, layers.Conv2DTranspose):
         return max(h, w) <= SMALL_TRANSPOSED_INPUT

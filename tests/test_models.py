@@ -176,6 +176,7 @@ def test_small_map_layers_compute_what_keras_layers_compute(transposed, side, mo
     # the matrix products are exact at any size; raise the limits to check them at 16 px too
     monkeypatch.setattr(speedups, "SMALL_CONV_INPUT", 16)
     monkeypatch.setattr(speedups, "SMALL_TRANSPOSED_INPUT", 16)
+    monkeypatch.setattr(speedups, "SMALL_MAP_CHANNELS", 1)  # and at a few channels
     rng = np.random.default_rng(side)
     stock_cls = layers.Conv2DTranspose if transposed else layers.Conv2D
     fast_cls = speedups.SmallMapConv2DTranspose if transposed else speedups.SmallMapConv2D
@@ -200,18 +201,37 @@ def test_small_map_layers_compute_what_keras_layers_compute(transposed, side, mo
 
 
 def test_large_or_odd_maps_take_the_stock_path():
-    conv = speedups.SmallMapConv2D(4, 4, strides=2, padding="same")
-    transposed = speedups.SmallMapConv2DTranspose(4, 4, strides=2, padding="same")
+    wide = speedups.SMALL_MAP_CHANNELS
+    conv = speedups.SmallMapConv2D(wide, 4, strides=2, padding="same")
+    transposed = speedups.SmallMapConv2DTranspose(wide, 4, strides=2, padding="same")
     side = 2 * max(speedups.SMALL_CONV_INPUT, speedups.SMALL_TRANSPOSED_INPUT)
-    big = tf.zeros([1, side, side, 3])
+    big = tf.zeros([1, side, side, wide])
     assert not speedups.small_map(conv, big) and not speedups.small_map(transposed, big)
-    assert not speedups.small_map(conv, tf.zeros([1, 5, 5, 3]))  # odd: 'same' pads unevenly
-    three = speedups.SmallMapConv2D(4, 3, strides=2, padding="same")
+    assert not speedups.small_map(conv, tf.zeros([1, 5, 5, wide]))  # odd: 'same' pads unevenly
+    three = speedups.SmallMapConv2D(wide, 3, strides=2, padding="same")
     assert not speedups.small_map(three, big[:, :4, :4])
-    assert speedups.small_map(transposed, tf.zeros([1, 1, 1, 3]))
+    assert speedups.small_map(conv, big[:, :4, :4])
+    assert speedups.small_map(transposed, tf.zeros([1, 1, 1, wide]))
 
 
-def test_the_models_are_stock_keras_until_the_speedups_swap_layers_in():
+def test_narrow_layers_take_the_stock_path_on_small_maps(monkeypatch):
+    wide = speedups.SMALL_MAP_CHANNELS
+    few_in = speedups.SmallMapConv2D(wide, 4, strides=2, padding="same")
+    few_out = speedups.SmallMapConv2DTranspose(wide - 1, 4, strides=2, padding="same")
+    assert not speedups.small_map(few_in, tf.zeros([1, 4, 4, wide - 1]))
+    assert not speedups.small_map(few_out, tf.zeros([1, 2, 2, 2 * wide]))
+    # the demo's layers (24 filters: at most 192 out) and the tiny profile's never take it
+    model = unet_generator(image_size=32, base_filters=8)
+    speedups.use_small_map_layers(model)
+    taken = []
+    original = speedups.small_map
+    monkeypatch.setattr(speedups, "small_map", lambda *a: taken.append(original(*a)) or taken[-1])
+    model(tf.zeros([1, 32, 32, 3]))
+    assert len(taken) == 10 and not any(taken)  # 5 downs, 4 ups, the last layer
+
+
+def test_the_models_are_stock_keras_until_the_speedups_swap_layers_in(monkeypatch):
+    monkeypatch.setattr(speedups, "SMALL_MAP_CHANNELS", 1)  # the matrix products at 8 filters
     model = unet_generator(image_size=64, base_filters=8)
     convs = [
         layer
@@ -250,7 +270,8 @@ def test_models_saved_with_the_old_layer_names_still_load(tmp_path):
     assert keras.saving.get_registered_name(speedups.SmallMapConv2D) == "cyclegan_lesson>Conv2D"
 
 
-def test_small_map_path_under_mixed_bfloat16():
+def test_small_map_path_under_mixed_bfloat16(monkeypatch):
+    monkeypatch.setattr(speedups, "SMALL_MAP_CHANNELS", 1)
     with speedups.dtype_policy("mixed_bfloat16"):
         model = unet_generator(image_size=32, base_filters=8)
     speedups.use_small_map_layers(model)
