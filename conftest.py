@@ -1,8 +1,9 @@
 """How `python3 run.py test` shares the tests among pytest-xdist workers (``-n auto --dist
 loadscope``): each test module stays in one worker, so its module- and session-scoped
-fixtures (a trained tiny run) are built once there, and the notebooks stay together, in
-order, in one worker: each notebook's cells share one kernel, and 05 and 06 read the run that
-04 trains."""
+fixtures (a trained tiny run) are built once there, and so does each notebook, whose cells
+share one kernel. 05 reads the run that 04 trains, so those two stay together, in order;
+06 trains its own copy of that run under the tests (notebooks/conftest.py), so it can run
+beside them on the other worker."""
 
 import pytest
 
@@ -16,6 +17,6 @@ def pytest_xdist_make_scheduler(config, log):
     class ModulesAndNotebooks(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::", 1)[0]
-            return "notebooks" if path.endswith(".ipynb") else path
+            return path.replace("05_inference", "04_training")  # one scope: 04, then 05
 
     return ModulesAndNotebooks(config, log)

@@ -308,12 +308,14 @@ class Ablations:
         return path
 
 
-def _train_or_reuse(config: Config, domains, progress: bool) -> float:
-    """Train the run in ``config.output_dir`` unless it has finished; its training minutes.
-    A run there with other settings (a base with other steps, say) is an error, not reused."""
+def _train_or_reuse(config: Config, domains, progress: bool):
+    """Train the run in ``config.output_dir`` unless it has finished; its generators G and F
+    (as trained, or restored from the newest checkpoint) and its training minutes. A run
+    there with other settings (a base with other steps, say) is an error, not reused."""
     from .runs import (
         History,
         describe_settings_that_differ,
+        load_run,
         run_paths,
         run_status,
         saved_settings,
@@ -329,10 +331,14 @@ def _train_or_reuse(config: Config, domains, progress: bool) -> float:
             f"({describe_settings_that_differ(differ)}). Nothing was changed: delete that "
             "folder to train it afresh, or pass another output_dir."
         )
-    if not run_status(config.output_dir)["finished"]:
-        train(config, domains, progress=progress)
+    if run_status(config.output_dir)["finished"]:
+        run = load_run(config.output_dir)
+        generators = run.generator_g, run.generator_f
+    else:  # the weights in memory are the ones the last checkpoint holds
+        gan = train(config, domains, progress=progress).model
+        generators = gan.generator_g, gan.generator_f
     history = History.read(run_paths(config.output_dir)["history"])
-    return sum(float(row["seconds"]) for row in history.rows) / 60.0
+    return (*generators, sum(float(row["seconds"]) for row in history.rows) / 60.0)
 
 
 def run_ablations(
@@ -354,7 +360,6 @@ def run_ablations(
     not name their own."""
     from .data import load_domains
     from .inference import translate
-    from .runs import load_run
 
     output_dir = output_dir or f"{base.output_dir}-ablations"
     variants = list(variants)
@@ -376,13 +381,12 @@ def run_ablations(
     for variant in variants:
         for seed in variant.seeds or seeds:
             config = variant.config(base, seed, output_dir)
-            minutes = _train_or_reuse(config, domains_for(config), progress)
-            run = load_run(config.output_dir)
-            scores = score(run.generator_g, run.generator_f, scenes)
+            g, f, minutes = _train_or_reuse(config, domains_for(config), progress)
+            scores = score(g, f, scenes)
             row = {"variant": variant.name, "seed": seed, "run": config.output_dir}
             rows.append({**row, **scores, "minutes": minutes})
             if variant.name not in outputs:
-                outputs[variant.name] = translate(run.generator_g, a)
+                outputs[variant.name] = translate(g, a)
             if progress:
                 print(f"{variant.name} (seed {seed}): " + _one_line(rows[-1]), flush=True)
     return Ablations(rows, a, b, outputs, scenes.classifier_accuracy)

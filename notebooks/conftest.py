@@ -3,6 +3,11 @@
 
 After a notebook's own cells, each "try it" of its Exercises section (the fenced python
 blocks) runs too, as written, in the same kernel: a try-it that stops working fails the run.
+
+06 reads the profile's run that 04 trains, and trains it itself where it has not finished.
+Under the tests it gets a run folder of its own (``<output_dir>-06``, set through
+``CYCLEGAN_LESSON_OUTPUT_DIR`` when its kernel starts), so that it can run on one
+pytest-xdist worker while 04 trains on another, without two trainings in one folder.
 """
 
 import os
@@ -11,6 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from cyclegan_lesson.student import try_it_blocks
 
@@ -22,14 +28,33 @@ HERE = Path(__file__).resolve().parent
 # removed when that notebook is collected. Collection comes before any cell runs (pytest-xdist
 # workers all collect first), and a --collect-only run, such as the one tests/test_notebooks.py
 # starts beside the notebooks, removes nothing.
-FRESH = {"04_training.ipynb": "try-*", "06_experiments.ipynb": "tiny-ablations"}
+OWN_RUN = {"06_experiments.ipynb": "-06"}  # notebook -> suffix of its own run folder
+FRESH = {"04_training.ipynb": ["try-*"], "06_experiments.ipynb": ["*-06-ablations"]}
+OUTPUT_DIR_ENV = "CYCLEGAN_LESSON_OUTPUT_DIR"
+OUTPUT_DIR_GIVEN = OUTPUT_DIR_ENV in os.environ  # then every notebook keeps the one given
 
 
 def _start_afresh(collector) -> None:
-    pattern = FRESH.get(collector.path.name)
-    if pattern and not collector.config.option.collectonly:
+    if collector.config.option.collectonly:
+        return
+    for pattern in FRESH.get(collector.path.name, []):
         for folder in (HERE / "runs").glob(pattern):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.hookimpl(tryfirst=True)  # before nbval starts the notebook's kernel
+def pytest_runtest_setup(item):
+    path = getattr(item, "path", None)
+    if OUTPUT_DIR_GIVEN or path is None or path.suffix != ".ipynb":
+        return
+    suffix = OWN_RUN.get(path.name)
+    if suffix is None:
+        os.environ.pop(OUTPUT_DIR_ENV, None)  # only a kernel started for 06 sees it
+    else:
+        from cyclegan_lesson.config import get_config
+
+        os.environ.pop(OUTPUT_DIR_ENV, None)
+        os.environ[OUTPUT_DIR_ENV] = get_config().output_dir + suffix
 
 
 def pytest_collectstart(collector):
