@@ -151,7 +151,7 @@ def test_pipeline(raw: tf.data.Dataset, config: Config) -> tf.data.Dataset:
 # sources: each returns {split: unbatched uint8 (H, W, 3) dataset} and {split: count}
 
 
-def _tfds_source(name: str) -> tuple[dict, dict]:
+def _tfds_source(name: str, skip_bad: bool = False) -> tuple[dict, dict]:
     config_name = name.split("/", 1)[1] if "/" in name else ""
     if not name.startswith("cycle_gan/") or config_name not in TFDS_CONFIGS:
         raise DataSourceError(
@@ -164,18 +164,41 @@ def _tfds_source(name: str) -> tuple[dict, dict]:
     try:
         splits, info = tfds.load(name, split=list(SPLITS), as_supervised=True, with_info=True)
     except Exception as error:  # noqa: BLE001 - any failure here is "could not get the data"
-        raise DataSourceError(
-            f"Could not load 'tfds:{name}' ({type(error).__name__}: {error}).\n"
-            "tensorflow-datasets downloads it on first use, which needs internet access "
-            "(horse2zebra is about 111 MiB). Without internet, use --dataset toy for the "
-            "built-in toy horse2zebra, or --dataset PATH for a folder with trainA/ and trainB/ "
-            "(and optionally testA/ and testB/)."
-        ) from error
+        return _folder_source(_archive_instead(name, config_name, error), skip_bad)
     datasets, counts = {}, {}
     for split, ds in zip(SPLITS, splits, strict=True):
         datasets[split] = ds.map(lambda image, label: image)
         counts[split] = _count(ds, info, split)
     return datasets, counts
+
+
+def _archive_instead(name: str, config_name: str, error: Exception) -> Path:
+    """The folder of the authors' archive of ``config_name``, for when tfds failed with
+    ``error``; a :class:`DataSourceError` that says what to do if that fails too."""
+    from . import archives
+
+    tfds_failed = (
+        f"tensorflow-datasets could not load 'tfds:{name}' ({type(error).__name__}: {error})"
+    )
+    try:
+        entry = archives.archive(config_name)
+    except archives.ArchiveError as missing:
+        raise DataSourceError(f"{tfds_failed}, and {missing}{_WITHOUT_INTERNET}") from error
+    if archives.extracted(config_name) is None:
+        print(f"{tfds_failed}.\nFetching the CycleGAN authors' archive instead.", flush=True)
+    try:
+        return archives.fetch(entry)
+    except archives.ArchiveError as failed:
+        raise DataSourceError(
+            f"{tfds_failed}.\nThe fallback, the authors' archive {entry.url}, failed too: "
+            f"{failed}{_WITHOUT_INTERNET}"
+        ) from error
+
+
+_WITHOUT_INTERNET = (
+    "\nWithout internet, use --dataset toy for the built-in toy horse2zebra, or --dataset "
+    "PATH for a folder with trainA/ and trainB/ (and optionally testA/ and testB/)."
+)
 
 
 def _count(ds: tf.data.Dataset, info, split: str) -> int:
@@ -320,14 +343,16 @@ def _toy_source(config: Config) -> tuple[dict, dict]:
 def raw_source(config: Config) -> tuple[dict[str, tf.data.Dataset], dict[str, int]]:
     """The unprocessed splits of ``config.dataset``: uint8 (H, W, 3) images of any size.
 
-    ``config.dataset`` is ``"toy"``, ``"tfds:cycle_gan/<config>"`` or a folder path.
+    ``config.dataset`` is ``"toy"``, ``"tfds:cycle_gan/<config>"`` or a folder path. Where
+    tensorflow-datasets cannot download a ``cycle_gan`` set, the authors' archive of it is
+    fetched instead (:mod:`cyclegan_lesson.archives`) and read as a folder.
     Returns ``({split: dataset}, {split: number of images})`` for trainA, trainB, testA, testB.
     """
     name = config.dataset
     if name == "toy":
         return _toy_source(config)
     if name.startswith("tfds:"):
-        return _tfds_source(name[len("tfds:") :])
+        return _tfds_source(name[len("tfds:") :], config.skip_bad_images)
     return _folder_source(Path(name).expanduser(), config.skip_bad_images)
 
 

@@ -157,11 +157,17 @@ def test_tfds_unknown_name_lists_valid_configs():
     assert "--dataset toy" in message
 
 
-def test_tfds_download_failure_says_what_to_do(monkeypatch):
+def test_tfds_download_failure_says_what_to_do(monkeypatch, tmp_path):
+    from cyclegan_lesson import archives
+
     def offline(*args, **kwargs):
         raise ConnectionError("Failed to establish a new connection")
 
     monkeypatch.setattr(tfds, "load", offline)
+    # the fallback archive: a port on this machine where nothing listens, and an empty cache
+    refused = archives.Archive("apple2orange", "http://127.0.0.1:9/apple2orange.zip", 1, "0" * 64)
+    monkeypatch.setattr(archives, "archive", lambda name: refused)
+    monkeypatch.setenv(archives.CACHE_ENV, str(tmp_path))
     with pytest.raises(DataSourceError) as error:
         data.raw_source(TINY.replace(dataset="tfds:cycle_gan/apple2orange"))
     message = str(error.value)
