@@ -94,8 +94,8 @@ def test() -> None:
     sh(PYTHON, "-m", "ruff", "check", ".")
     sh(PYTHON, "-m", "ruff", "format", "--check", ".")
     # One worker a core (pytest-xdist): the tiny profile's steps are mostly Python and tracing,
-    # which one process cannot spread over cores. Each test module, and the notebooks as one
-    # sequence, stay in one worker (conftest.py says how).
+    # which one process cannot spread over cores. Each test module and each notebook (04 and
+    # 05 together) stay in one worker (conftest.py says how).
     args = sys.argv[2:] or ["-n", "auto", "--dist", "loadscope", "tests", *NBVAL]
     sh(PYTHON, "-m", "pytest", *args, env={"CYCLEGAN_LESSON_PROFILE": "tiny"})
 
