@@ -137,3 +137,30 @@ class TimeBudget:
             return False
         step = max(statistics.median(self.times[WARMUP_STEPS:] or self.times), self.times[-1])
         return self.elapsed() + step > self.seconds
+
+
+class RunEstimate:
+    """For a run without a budget: times its first steps (after the warm-up) and says once
+    how long the ``steps_left`` steps of this call take at that rate."""
+
+    def __init__(self, steps_left: int):
+        self.steps_left = steps_left
+        self.times: list[float] = []
+        self.said = False
+
+    def observe(self, step_seconds: float) -> str | None:
+        """Record one step's time; the estimate's text on the step that completes the
+        measurement (``WARMUP_STEPS + MEASURE_STEPS`` steps), else ``None``. A call with
+        fewer steps than that says nothing."""
+        self.times.append(step_seconds)
+        timed = self.times[WARMUP_STEPS:]
+        if self.said or len(timed) < MEASURE_STEPS:
+            return None
+        self.said = True
+        step = statistics.median(timed)
+        left = self.steps_left - len(self.times)
+        return (
+            f"{step:.3f} s a step on this machine (median of {len(timed)} after {WARMUP_STEPS} "
+            f"warm-up steps): the {left} steps left take ~{format_seconds(left * step)}, "
+            "plus the epochs' checkpoints and previews."
+        )

@@ -132,7 +132,7 @@ prints what they resolve to. The value at the end of each flag's help is the
 {DEFAULT_PROFILE} profile's.
 
 The run folder (--out) gets config.json (the settings), checkpoints/ (the
-newest 5, saved every --checkpoint-every epochs, after the last epoch and on
+newest --keep-checkpoints, saved every --checkpoint-every epochs, after the last epoch and on
 Ctrl-C), previews/ (a PNG of test translations per epoch), history.csv (the
 mean losses of each epoch) and, with --tensorboard, tensorboard/.
 

@@ -128,7 +128,8 @@ def train(
     checkpoint is kept. ``max_steps`` stops after that many steps in this call (for tests and
     notebooks), saving a checkpoint as an interrupt would. With ``config.time_budget`` the
     first steps measure the step rate and the steps per epoch are cut to fit (see
-    :mod:`cyclegan_lesson.budget`). ``callbacks``: your own
+    :mod:`cyclegan_lesson.budget`); without one, the first steps' rate gives the time the
+    rest of the call will take, printed once. ``callbacks``: your own
     ``keras.callbacks.Callback`` objects, called after the package's (``self.model`` is the
     :class:`CycleGAN`; set ``self.model.stop_training = True`` to stop, with a checkpoint).
     """
@@ -150,7 +151,9 @@ def train(
         domains = dataclasses.replace(domains, config=config)
     gan = CycleGAN(config, models=models, strategy=strategy)
     ckpt = gan.checkpoint()
-    manager = tf.train.CheckpointManager(ckpt, paths["checkpoints"], max_to_keep=5)
+    manager = tf.train.CheckpointManager(
+        ckpt, paths["checkpoints"], max_to_keep=config.keep_checkpoints
+    )
     steps_per_epoch = domains.steps_per_epoch
     if manager.latest_checkpoint:
         _restore(gan, manager, ckpt)
@@ -184,6 +187,10 @@ def train(
     result = TrainResult(gan, history, paths)
     done_this_call = 0
     timer = None
+    estimate = None
+    if config.time_budget is None:  # a budget prints its own plan
+        steps_left = config.epochs * steps_per_epoch - int(gan.step)
+        estimate = budget.RunEstimate(min(steps_left, max_steps or steps_left))
     if config.time_budget is not None and not planned:
         if start_epoch == 0:
             timer = budget.TimeBudget(
@@ -222,7 +229,11 @@ def train(
                     raise KeyboardInterrupt
                 step_started = budget.clock()
                 values = {k: float(v) for k, v in gan.train_step(real_x, real_y).items()}
-                if timer is not None and timer.observe(budget.clock() - step_started):
+                step_seconds = budget.clock() - step_started
+                said = estimate.observe(step_seconds) if estimate is not None else None
+                if said:
+                    print(said, flush=True)
+                if timer is not None and timer.observe(step_seconds):
                     probe = budget.clock()  # what an epoch's end and the next start cost
                     checkpoints.save()
                     previews.draw()

@@ -119,3 +119,29 @@ def test_a_slower_machine_stops_at_the_budget_with_a_checkpoint(tmp_path, monkey
     assert result.checkpoint is not None and result.checkpoint.endswith(
         f"ckpt-{int(result.model.step)}"
     )
+
+
+def test_the_estimate_by_hand():
+    estimate = budget.RunEstimate(steps_left=100)
+    said = [estimate.observe(s) for s in [9.0, 5.0] + [1.0, 2.0, 3.0] * 3 + [1.0]]
+    assert said[:-1] == [None] * 11  # two warm-up steps, then ten timed ones
+    # median of 1, 2, 3, 1, 2, 3, 1, 2, 3, 1 is 2 s; 100 - 12 = 88 steps left: 176 s
+    assert said[-1].startswith("2.000 s a step on this machine (median of 10 after 2 warm-up")
+    assert "the 88 steps left take ~2.9 min" in said[-1]
+    assert estimate.observe(1.0) is None  # said once
+    short = budget.RunEstimate(steps_left=4)
+    assert [short.observe(1.0) for _ in range(4)] == [None] * 4  # too short to say anything
+
+
+def test_a_run_says_how_long_it_takes_and_keeps_its_newest_checkpoints(tmp_path, capsys):
+    config = PROFILES["tiny"].replace(
+        output_dir=str(tmp_path / "run"), epochs=3, steps_per_epoch=5, keep_checkpoints=2
+    )
+    train(config, progress=False)
+    printed = capsys.readouterr().out
+    assert "s a step on this machine (median of 10 after 2 warm-up steps)" in printed
+    assert "the 3 steps left take" in printed
+    kept = sorted(p.name for p in (tmp_path / "run" / "checkpoints").glob("ckpt-*.index"))
+    assert kept == ["ckpt-10.index", "ckpt-15.index"]
+    with pytest.raises(ValueError, match="keep_checkpoints must be at least 1, got 0"):
+        config.replace(keep_checkpoints=0)
