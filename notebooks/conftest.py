@@ -28,8 +28,8 @@ HERE = Path(__file__).resolve().parent
 # removed when that notebook is collected. Collection comes before any cell runs (pytest-xdist
 # workers all collect first), and a --collect-only run, such as the one tests/test_notebooks.py
 # starts beside the notebooks, removes nothing.
-OWN_RUN = {"06_experiments.ipynb": "-06"}  # notebook -> suffix of its own run folder
 FRESH = {"04_training.ipynb": ["try-*"], "06_experiments.ipynb": ["*-06-ablations"]}
+OWN_RUN = {"06_experiments.ipynb": "-06"}  # notebook -> suffix of its own run folder
 OUTPUT_DIR_ENV = "CYCLEGAN_LESSON_OUTPUT_DIR"
 OUTPUT_DIR_GIVEN = OUTPUT_DIR_ENV in os.environ  # then every notebook keeps the one given
 
@@ -47,13 +47,11 @@ def pytest_runtest_setup(item):
     path = getattr(item, "path", None)
     if OUTPUT_DIR_GIVEN or path is None or path.suffix != ".ipynb":
         return
+    os.environ.pop(OUTPUT_DIR_ENV, None)  # only a kernel started for 06 sees it
     suffix = OWN_RUN.get(path.name)
-    if suffix is None:
-        os.environ.pop(OUTPUT_DIR_ENV, None)  # only a kernel started for 06 sees it
-    else:
+    if suffix is not None:
         from cyclegan_lesson.config import get_config
 
-        os.environ.pop(OUTPUT_DIR_ENV, None)
         os.environ[OUTPUT_DIR_ENV] = get_config().output_dir + suffix
 
 
