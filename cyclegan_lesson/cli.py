@@ -395,10 +395,14 @@ def _print_config(config: Config) -> None:
 def _cmd_train(args) -> int:
     import time
 
+    from .distribute import make_strategy
     from .training import run_paths, train
 
     config = config_from_args(args)
     _print_config(config)
+    strategy = make_strategy(config.strategy)  # before anything else runs TensorFlow
+    replicas = strategy.num_replicas_in_sync
+    print(f"{'strategy':>16}   {type(strategy).__name__.lstrip('_')}, {replicas} replica(s)")
     if config.precision == "auto":
         from .speedups import resolve_precision
 
@@ -406,7 +410,7 @@ def _cmd_train(args) -> int:
     paths = run_paths(config.output_dir)
     print(f"\nRun folder: {paths['root'].resolve()}", flush=True)
     started = time.perf_counter()
-    result = train(config, progress=not args.no_progress)
+    result = train(config, strategy=strategy, progress=not args.no_progress)
     minutes = (time.perf_counter() - started) / 60
     state = "Interrupted; re-run the same command to resume" if result.interrupted else "Done"
     print(f"\n{state} after {minutes:.1f} min.")
@@ -557,12 +561,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from .data import DataSourceError
+    from .distribute import StrategyError
     from .inference import RunError
     from .training import TrainingError
 
     try:
         return COMMANDS[args.command](args)
-    except (ValueError, DataSourceError, TrainingError, RunError) as error:
+    except (ValueError, DataSourceError, TrainingError, RunError, StrategyError) as error:
         print(f"cyclegan-lesson {args.command}: error: {error}", file=sys.stderr)
         return 2 if isinstance(error, ValueError) else 1
 

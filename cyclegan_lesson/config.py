@@ -21,6 +21,7 @@ LOSSES = ("bce", "lsgan")
 EPOCH_LENGTHS = ("min", "max")
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 IMPLS = ("fused", "tutorial")
+STRATEGIES = ("auto", "one", "mirrored", "multiworker", "tpu")
 
 
 def _setting(default, section: str, help: str, **extra):
@@ -184,6 +185,14 @@ class Config:
         choices=IMPLS,
     )
     jit_compile: bool = _setting(False, "optimisation", "compile the training step with XLA")
+    strategy: str = _setting(
+        "auto",
+        "optimisation",
+        "tf.distribute strategy: 'auto' (mirrored on several GPUs, multiworker when TF_CONFIG "
+        "names a cluster, else one device), 'one', 'mirrored', 'multiworker' or 'tpu'; "
+        "batch_size is the global batch, split among the replicas",
+        choices=STRATEGIES,
+    )
     seed: int = _setting(
         0,
         "optimisation",
@@ -231,6 +240,8 @@ class Config:
             )
         if self.impl not in IMPLS:
             problems.append(f"impl must be one of {IMPLS}, got {self.impl!r}")
+        if self.strategy not in STRATEGIES:
+            problems.append(f"strategy must be one of {STRATEGIES}, got {self.strategy!r}")
         if self.precision not in PRECISIONS:
             problems.append(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
         for name in (

@@ -58,37 +58,60 @@ class ImagePool(tf.Module):
     Until it holds ``size`` images, each new fake is stored and passed through. After that,
     with probability 0.5 a random stored fake is returned (and replaced by the new one),
     otherwise the new fake itself. ``size`` 0 passes everything through. Its images, count
-    and random state are variables, so a checkpoint keeps them.
+    and number of draws are variables, so a checkpoint keeps them.
+
+    With several replicas there is still one pool: each replica gathers every replica's
+    fakes, in replica order, and updates its copy of the pool with the whole global batch, so
+    the copies stay equal and each replica takes back the rows of its own fakes. The draws are
+    stateless (seeded by the pool's seed and its number of draws), the same on every replica.
+    So N replicas see what one device sees with the global batch; one pool per replica would
+    give each a history of 1/N the size, and a checkpoint could hold only one of them.
     """
 
     def __init__(self, size: int, image_shape, seed: int = 0, name: str | None = None):
         super().__init__(name=name)
-        self.size = size
+        self.size, self.seed = size, seed
         self.images = tf.Variable(tf.zeros([max(size, 1), *image_shape]), trainable=False)
         self.count = tf.Variable(0, dtype=tf.int32, trainable=False)
-        self.rng = tf.random.Generator.from_seed(seed)
+        self.draws = tf.Variable(0, dtype=tf.int64, trainable=False)
 
     def query(self, images: tf.Tensor) -> tf.Tensor:
-        """(batch, H, W, C) fakes -> (batch, H, W, C) images for the discriminator."""
+        """(batch, H, W, C) fakes -> (batch, H, W, C) images for the discriminator; in
+        replica context, the batch is this replica's share."""
         if self.size == 0:
             return images
         images = tf.stop_gradient(tf.cast(images, self.images.dtype))
+        context = tf.distribute.get_replica_context()
+        replicas = context.num_replicas_in_sync if context is not None else 1
+        if replicas == 1:
+            return self._query_all(images)
+        everyone = tf.ensure_shape(
+            context.all_gather(images, axis=0), [replicas * images.shape[0], *images.shape[1:]]
+        )
+        out = tf.reshape(self._query_all(everyone), [replicas, *images.shape])
+        return tf.gather(out, context.replica_id_in_sync_group)
+
+    def _query_all(self, images):
+        seed = tf.stack([tf.constant(self.seed, tf.int64), self.draws.read_value()])
+        # one row per image: [swap with a stored fake?, which one]
+        uniform = tf.random.stateless_uniform([images.shape[0], 2], seed)
+        self.draws.assign_add(1)
         out = []
         for i in range(images.shape[0]):  # batches are small and of static size
-            out.append(self._one(images[i]))
+            out.append(self._one(images[i], uniform[i]))
         return tf.stack(out)
 
-    def _one(self, image):
+    def _one(self, image, uniform):
         # Branch-free (no tf.cond, no sliced assign at a dynamic index) so that XLA can
         # compile it: while filling, store at `count` and pass the new fake through; once
         # full, with probability 0.5 swap it with a random stored one.
         filling = self.count < self.size
-        use_old = tf.logical_and(tf.logical_not(filling), self.rng.uniform([]) < 0.5)
-        random_index = self.rng.uniform([], 0, self.size, dtype=tf.int32)
+        use_old = tf.logical_and(tf.logical_not(filling), uniform[0] < 0.5)
+        random_index = tf.minimum(tf.cast(uniform[1] * self.size, tf.int32), self.size - 1)
         index = tf.where(filling, self.count, random_index)
         old = tf.gather(self.images, index)
         stored = tf.where(tf.logical_or(filling, use_old), image, old)
-        self.images.scatter_nd_update([[index]], stored[None])
+        self.images.scatter_update(tf.IndexedSlices(stored[None], index[None]))
         self.count.assign(tf.minimum(self.count + 1, self.size))
         return tf.where(use_old, old, image)
 
@@ -108,11 +131,6 @@ class CycleGAN(tf.Module):
         super().__init__(name="cyclegan")
         self.config = config
         self.strategy = strategy or tf.distribute.get_strategy()
-        if config.pool_size and self.strategy.num_replicas_in_sync > 1:
-            raise ValueError(
-                "pool_size > 0 needs a single replica: the image pool is not shared across "
-                "devices yet. Use --pool-size 0 with a multi-device strategy."
-            )
         keras.utils.set_random_seed(config.seed)  # the same seed gives the same initial weights
         if config.deterministic:
             tf.config.experimental.enable_op_determinism()
@@ -132,12 +150,14 @@ class CycleGAN(tf.Module):
                 opt = speedups.adam(config)
                 opt.build(self.models[name].trainable_variables)
                 self.optimizers[name] = opt
-            self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
-            self.step = tf.Variable(0, dtype=tf.int64, trainable=False)
             shape = (config.image_size, config.image_size, 3)
             self.pool_x = ImagePool(config.pool_size, shape, config.seed + 11)
             self.pool_y = ImagePool(config.pool_size, shape, config.seed + 12)
             self.loss_scale = speedups.LossScale(self.precision == "mixed_float16")
+        # The loop's counters, kept on this host outside the strategy: only the Python loop
+        # reads and moves them, and int() works on them under every strategy.
+        self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
+        self.step = tf.Variable(0, dtype=tf.int64, trainable=False)
         self._compiled = None
 
     # ----------------------------------------------------------------------------- the losses

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from . import budget
+from . import budget, distribute
 from . import callbacks as cb
 from .callbacks import display_preview
 from .config import Config
@@ -65,23 +66,23 @@ class TrainResult:
     checkpoint: str | None = None
 
 
-def _restore(gan: CycleGAN, manager: tf.train.CheckpointManager, ckpt) -> None:
+def _restore(gan: CycleGAN, latest: str, ckpt) -> None:
     try:
-        ckpt.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+        ckpt.restore(latest).assert_existing_objects_matched()
     except (AssertionError, ValueError, tf.errors.OpError) as error:
         raise TrainingError(
-            f"Cannot resume from {manager.latest_checkpoint}: it does not fit these models "
+            f"Cannot resume from {latest}: it does not fit these models "
             f"({type(error).__name__}). Use the settings it was made with, or --out a new "
             "folder."
         ) from error
 
 
-def _say_resuming(paths, manager, gan: CycleGAN, saved: dict | None, config: Config, steps):
+def _say_resuming(paths, latest, gan: CycleGAN, saved: dict | None, config: Config, steps):
     """The first lines of a resumed run: from where, and what changed since."""
     step, epoch = int(gan.step), int(gan.epoch)
     into = step - epoch * steps
     print(
-        f"Resuming {paths['root']} from {manager.latest_checkpoint}: epoch {epoch + 1} of "
+        f"Resuming {paths['root']} from {latest}: epoch {epoch + 1} of "
         f"{config.epochs}, step {step}" + (f" ({into} steps into the epoch)." if into else "."),
         flush=True,
     )
@@ -133,11 +134,70 @@ def train(
     ``keras.callbacks.Callback`` objects, called after the package's (``self.model`` is the
     :class:`CycleGAN`; set ``self.model.stop_training = True`` to stop, with a checkpoint).
     """
+    started = budget.clock()
+    # Made first: a multi-worker strategy must be set up before TensorFlow runs anything.
+    strategy = strategy or distribute.make_strategy(config.strategy)
+    _check_replicas(config, strategy)
+    role = distribute.Role.of(strategy)
+    paths = run_paths(config.output_dir)  # read by every worker, written by the chief
+    # The other workers write to a scratch folder of their own inside the run folder.
+    scratch = None if role.chief else paths["root"] / f".worker-{role.task_id}"
+    writes = paths if scratch is None else run_paths(scratch)
+    writes["root"].mkdir(parents=True, exist_ok=True)
+    try:
+        return _train(
+            config,
+            domains,
+            strategy,
+            paths,
+            writes,
+            started,
+            progress=progress,
+            show_previews=show_previews,
+            models=models,
+            max_steps=max_steps,
+            callbacks=callbacks,
+        )
+    finally:
+        if scratch is not None:  # what the other workers wrote is the chief's to keep
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _check_replicas(config: Config, strategy) -> None:
+    replicas = strategy.num_replicas_in_sync
+    if config.batch_size % replicas:
+        raise TrainingError(
+            f"batch_size {config.batch_size} cannot be split among the {replicas} replicas of "
+            f"this strategy: each trains on batch_size / {replicas} images. Use a multiple of "
+            f"{replicas}, e.g. --batch-size {replicas * max(1, config.batch_size // replicas)}."
+        )
+    if config.time_budget is not None and isinstance(
+        strategy, tf.distribute.MultiWorkerMirroredStrategy
+    ):
+        raise TrainingError(
+            "--time-budget plans from one process's step rate, and workers would each plan "
+            "their own; with several workers give --steps-per-epoch instead."
+        )
+
+
+def _train(
+    config,
+    domains,
+    strategy,
+    paths,
+    writes,
+    started,
+    *,
+    progress,
+    show_previews,
+    models,
+    max_steps,
+    callbacks,
+) -> TrainResult:
+    """:func:`train` once the strategy is made: ``paths`` is the run folder, which every
+    worker reads, ``writes`` where this worker writes (the run folder on the chief)."""
     from .data import load_domains
 
-    started = budget.clock()
-    paths = run_paths(config.output_dir)
-    paths["root"].mkdir(parents=True, exist_ok=True)
     saved = saved_settings(paths["root"])
     if saved is not None:
         check_compatible(saved, config, paths["root"])
@@ -151,13 +211,16 @@ def train(
         domains = dataclasses.replace(domains, config=config)
     gan = CycleGAN(config, models=models, strategy=strategy)
     ckpt = gan.checkpoint()
+    # Every worker saves (saving may need them all), each to its own folder; all resume from
+    # the chief's.
     manager = tf.train.CheckpointManager(
-        ckpt, paths["checkpoints"], max_to_keep=config.keep_checkpoints
+        ckpt, writes["checkpoints"], max_to_keep=config.keep_checkpoints
     )
     steps_per_epoch = domains.steps_per_epoch
-    if manager.latest_checkpoint:
-        _restore(gan, manager, ckpt)
-        _say_resuming(paths, manager, gan, saved, config, steps_per_epoch)
+    latest = tf.train.latest_checkpoint(paths["checkpoints"])
+    if latest:
+        _restore(gan, latest, ckpt)
+        _say_resuming(paths, latest, gan, saved, config, steps_per_epoch)
     start_epoch = int(gan.epoch)
     if start_epoch >= config.epochs:
         raise TrainingError(
@@ -165,12 +228,12 @@ def train(
             f"(asked for {config.epochs}). Nothing was changed. To train longer pass a larger "
             "--epochs; for a new run pass another --out folder."
         )
-    paths["config"].write_text(json.dumps(config.to_dict(), indent=2))
-    paths["previews"].mkdir(exist_ok=True)
-    history = History.read(paths["history"]) if paths["history"].exists() else History()
-    history.truncate(start_epoch, paths["history"])
+    writes["config"].write_text(json.dumps(config.to_dict(), indent=2))
+    writes["previews"].mkdir(exist_ok=True)
+    history = History.read(writes["history"]) if writes["history"].exists() else History()
+    history.truncate(start_epoch, writes["history"])
 
-    package = _package_callbacks(config, paths, domains, history, manager, progress, show_previews)
+    package = _package_callbacks(config, writes, domains, history, manager, progress, show_previews)
     checkpoints = next(c for c in package if isinstance(c, cb.Checkpoints))
     previews = next(c for c in package if isinstance(c, cb.Previews))
     everyone = package + list(callbacks or [])
@@ -203,9 +266,9 @@ def train(
         nonlocal config, domains, steps_per_epoch
         text = plan.describe()
         print(text, flush=True)
-        paths["budget"].write_text(json.dumps({**dataclasses.asdict(plan), "text": text}))
+        writes["budget"].write_text(json.dumps({**dataclasses.asdict(plan), "text": text}))
         config = config.replace(steps_per_epoch=plan.steps_per_epoch)
-        paths["config"].write_text(json.dumps(config.to_dict(), indent=2))
+        writes["config"].write_text(json.dumps(config.to_dict(), indent=2))
         domains = dataclasses.replace(domains, config=config)
         steps_per_epoch = params["steps"] = plan.steps_per_epoch
         gan.config = config
@@ -265,5 +328,7 @@ def train(
         result.interrupted, failed = True, False
     finally:  # a failed run saves nothing more, but its bar and files are closed
         call("on_train_end", {"interrupted": result.interrupted, "failed": failed})
-    result.checkpoint = checkpoints.last
+    # on the other workers, the chief's copy of the checkpoint this one saved last
+    last = checkpoints.last
+    result.checkpoint = last and str(paths["checkpoints"] / Path(last).name)
     return result

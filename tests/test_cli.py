@@ -20,6 +20,7 @@ CHOICES = {
     "epoch_length": config.EPOCH_LENGTHS,
     "precision": config.PRECISIONS,
     "impl": config.IMPLS,
+    "strategy": config.STRATEGIES,
 }
 
 
@@ -222,3 +223,9 @@ def test_a_value_outside_the_choices_is_refused(capsys):
         cli.build_parser().parse_args(["config", "--generator", "vgg"])
     assert exit_info.value.code == 2
     assert "invalid choice: 'vgg'" in capsys.readouterr().err
+
+
+def test_strategy_flag_sets_the_config(clean_env):
+    args = cli.build_parser().parse_args(["train", "--profile", "paper", "--strategy", "mirrored"])
+    assert cli.config_from_args(args).strategy == "mirrored"
+    assert PROFILES["paper"].strategy == "auto"

@@ -45,12 +45,10 @@ def test_fused_step_gradients_equal_the_tutorial_step(loss, batch, attention, po
     rng = np.random.default_rng(0)
     x = tf.constant(rng.uniform(-1, 1, (batch, 32, 32, 3)), tf.float32)
     y = tf.constant(rng.uniform(-1, 1, (batch, 32, 32, 3)), tf.float32)
-    pools = [gan.pool_x.rng.state.numpy(), gan.pool_y.rng.state.numpy()]
     ref_grads, ref_values = gan.tutorial_gradients(x, y)
     for p in (gan.pool_x, gan.pool_y):  # both steps draw the same fakes from the pools
         p.count.assign(0)
-    gan.pool_x.rng.reset(pools[0])
-    gan.pool_y.rng.reset(pools[1])
+        p.draws.assign(0)
     grads, values = gan.fused_gradients(x, y)
     for name in training.MODEL_NAMES:
         assert len(grads[name]) == len(ref_grads[name]) > 0
@@ -518,10 +516,14 @@ def test_cli_train_prints_where_everything_is(tmp_path, capsys):
     assert cli.main(["train", "--profile", "tiny", "--out", str(out), "--no-progress"]) == 0
     text = capsys.readouterr().out
     assert f"Run folder: {out.resolve()}" in text
+    assert "strategy   DefaultDistributionStrategy, 1 replica(s)" in text
     for name in ("checkpoints", "previews", "history.csv"):
         assert str((out / name).resolve()) in text
     assert cli.main(["train", "--profile", "tiny", "--out", str(out), "--no-progress"]) == 1
     assert "already finished" in capsys.readouterr().err
+    args = ["train", "--profile", "tiny", "--out", str(out), "--strategy", "multiworker"]
+    assert cli.main(args) == 1
+    assert "--strategy multiworker needs TF_CONFIG" in capsys.readouterr().err
 
 
 def test_cli_train_bad_flags_exit_2(tmp_path, capsys):
