@@ -66,6 +66,12 @@ class TrainResult:
     checkpoint: str | None = None
 
 
+# Each worker reads the whole pipeline and keeps its replicas' rows of every global batch:
+# the batches one process would see, whatever files (or none) the source has.
+SHARDS = tf.data.Options()
+SHARDS.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+
+
 def _restore(gan: CycleGAN, latest: str, ckpt) -> None:
     try:
         ckpt.restore(latest).assert_existing_objects_matched()
@@ -282,7 +288,7 @@ def _train(
             params["initial_step"] = skip
             pairs = domains.train_pairs(epoch).skip(skip)
             if gan.strategy.num_replicas_in_sync > 1:
-                pairs = gan.strategy.experimental_distribute_dataset(pairs)
+                pairs = gan.strategy.experimental_distribute_dataset(pairs.with_options(SHARDS))
             call("on_epoch_begin", epoch, {})
             sums, count = {}, 0
             epoch_started = time.perf_counter()

@@ -76,7 +76,8 @@ MIRRORED_POOL = textwrap.dedent(
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     from cyclegan_lesson.config import PROFILES
-    from cyclegan_lesson.training import CycleGAN
+    import sys
+    from cyclegan_lesson.training import CycleGAN, train
 
     config = PROFILES["tiny"].replace(batch_size=2, pool_size=3, dropout_layers=0, loss="lsgan")
     rng = np.random.default_rng(0)
@@ -106,19 +107,32 @@ MIRRORED_POOL = textwrap.dedent(
         worst = float(np.max(np.abs(copies[0] - reference.images.numpy())))
         assert worst < 1e-4, (name, worst)
         assert float(np.min(np.std(copies[0], axis=(1, 2, 3)))) > 0.01  # real fakes, not zeros
-    moved = max(
+    apart = max(
         float(np.max(np.abs(a.numpy() - b.numpy())))
         for a, b in zip(one.generator_g.trainable_variables, two.generator_g.trainable_variables)
     )
-    assert moved < 1e-4, moved
+    assert apart < 1e-4, apart
+
+    # The paper's profile (ResNet, LSGAN, a pool of 50, epochs as long as the larger domain,
+    # decay), small, through train() on the two replicas: one image each.
+    paper = PROFILES["paper"].replace(
+        dataset="toy", toy_train_size=4, image_size=32, base_filters=8,
+        discriminator_filters=8, resnet_blocks=2, batch_size=2, epochs=2, decay_epochs=1,
+        checkpoint_every=1,
+        output_dir=sys.argv[1],
+    )
+    result = train(paper, strategy=mirrored, progress=False)
+    assert [row["epoch"] for row in result.history.rows] == [1, 2]
+    assert int(result.model.pool_x.count.numpy()) == 8  # two epochs of two steps of 2 fakes
+    assert tf.train.latest_checkpoint(result.paths["checkpoints"]).endswith("ckpt-4")
     print("OK")
     """
 )
 
 
-def test_image_pool_on_two_mirrored_replicas_is_the_one_device_pool():
+def test_image_pool_on_two_mirrored_replicas_is_the_one_device_pool(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-c", MIRRORED_POOL],
+        [sys.executable, "-c", MIRRORED_POOL, str(tmp_path / "paper")],
         capture_output=True,
         text=True,
         env=ENV,
