@@ -167,3 +167,45 @@ def test_nbval_catches_a_real_change(tmp_path, notebook, patch):
     result = _nbval(ROOT / "notebooks" / notebook, tmp_path, patch)
     assert result.returncode != 0
     assert "failed" in result.stdout.splitlines()[-1]
+
+
+def _setup_cells():
+    cells = []
+    for path in NOTEBOOKS:
+        (cell,) = [c for c in _load(path)["cells"] if c.get("id") == "setup-colab"]
+        cells.append("".join(cell["source"]))
+    return cells
+
+
+@pytest.mark.parametrize("drive", [False, True])
+def test_the_colab_setup_cell_sets_the_profile_and_keeps_runs_on_drive(monkeypatch, drive):
+    """The set-up cell as Colab runs it (a stand-in google.colab module, the %pip line
+    recorded): the form's profile reaches every setting, and with Drive on, the run folder is
+    on the mounted Drive, the same for every notebook."""
+    import types
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    from cyclegan_lesson.config import get_config
+
+    sources = _setup_cells()
+    assert len(set(sources)) == 1, "every notebook has the same set-up cell"
+    source = sources[0].replace('PROFILE = "demo"', 'PROFILE = "tutorial"')
+    source = source.replace("KEEP_RUNS_ON_DRIVE = False", f"KEEP_RUNS_ON_DRIVE = {drive}")
+    assert source != sources[0]
+    mounted, magics = [], []
+    colab = types.ModuleType("google.colab")
+    colab.drive = types.SimpleNamespace(mount=mounted.append)
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    monkeypatch.setattr(os, "environ", dict(os.environ))  # what the cell sets stays here
+    shell = types.SimpleNamespace(run_line_magic=lambda name, line: magics.append((name, line)))
+    python = TransformerManager().transform_cell(source)
+    exec(python, {"get_ipython": lambda: shell})
+    assert magics and magics[0][0] == "pip" and "cyclegan-lesson @ git+" in magics[0][1]
+    config = get_config()
+    assert config.image_size == 256 and config.dataset == "tfds:cycle_gan/horse2zebra"
+    if drive:
+        assert mounted == ["/content/drive"]
+        assert config.output_dir == "/content/drive/MyDrive/cyclegan-lesson/runs/tutorial"
+    else:
+        assert mounted == [] and config.output_dir == "runs/tutorial"

@@ -79,17 +79,32 @@ def setup(numpy: bool = True, tensorflow: bool = True):
             ## Setup
 
             On Colab the first cell installs the lesson's package (it leaves Colab's TensorFlow
-            and ipywidgets as they are). Everywhere else, install it once with
-            `python3 run.py lab` from the repository, which also opens JupyterLab.
+            and ipywidgets as they are) and offers two settings in its form: the profile, and
+            whether to keep the runs on your Google Drive. A Colab runtime forgets its files
+            when it disconnects, and each notebook runs on a runtime of its own, so without
+            Drive notebook 05 cannot find what 04 trained. Everywhere else, install the package
+            once with `python3 run.py lab` from the repository, which also opens JupyterLab.
             """,
         ),
         code(
             "setup-colab",
             """
+            import os
             import sys
+
+            # Colab only (elsewhere, set CYCLEGAN_LESSON_PROFILE before starting JupyterLab).
+            PROFILE = "demo"  # @param ["demo", "tutorial", "paper"]
+            KEEP_RUNS_ON_DRIVE = False  # @param {type:"boolean"}
 
             if "google.colab" in sys.modules:
                 %pip install -q "cyclegan-lesson @ git+https://github.com/cyclegan-lesson/cyclegan-lesson"
+                os.environ["CYCLEGAN_LESSON_PROFILE"] = PROFILE
+                if KEEP_RUNS_ON_DRIVE:  # every notebook's runs in one folder of your Drive
+                    from google.colab import drive
+
+                    drive.mount("/content/drive")
+                    runs = f"/content/drive/MyDrive/cyclegan-lesson/runs/{PROFILE}"
+                    os.environ["CYCLEGAN_LESSON_OUTPUT_DIR"] = runs
             """,
         ),
         code(
@@ -122,7 +137,8 @@ def profile():
             real horse2zebra at 256 px (a GPU runtime and internet needed), remove the `#` in
             front of `%env` and run the notebook again from the top. To switch every notebook
             at once, start JupyterLab with the variable set:
-            `CYCLEGAN_LESSON_PROFILE=tutorial python3 run.py lab`.
+            `CYCLEGAN_LESSON_PROFILE=tutorial python3 run.py lab`; on Colab, pick the profile
+            in the set-up cell's form.
             """,
         ),
         code(
