@@ -8,14 +8,17 @@ A checker never raises on the student's behalf: a stub (``...``, ``return None``
 Each checker knows a few plausible wrong answers (labels swapped, the 0.5 left out, a crop
 before the resize, ...) as small functions: when the student's results match one of them on
 every hidden input, the verdict names that mistake. The hints live in :data:`HINTS`, keyed by
-mistake, so that a translation can replace them.
+mistake, and a passing answer's message in :data:`PASSES`; :mod:`cyclegan_lesson.hints_zh`
+holds both in Simplified Chinese, and :func:`language` picks the table.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
@@ -93,7 +96,7 @@ HINTS = {
     "rf_forward": "You walked from the input to the output. Start at one output pixel (r = 1) "
     "and walk back through the layers, last layer first: r = (r - 1) * stride + kernel.",
     "rf_kernels": "The sum of the kernels is not the receptive field: each layer widens it by "
-    "(kernel - 1) times the product of the strides after it.",
+    "(kernel - 1) times the product of the strides of the layers before it (nearer the input).",
     # losses
     "loss_labels_swapped": "Real and fake are swapped: real outputs get label 1 (ones_like), "
     "generated ones label 0 (zeros_like).",
@@ -141,8 +144,9 @@ HINTS = {
     "step_wrong_model": "The generators' gradients are taken with respect to the other "
     "generator: take each total's gradient with respect to its own model (total_gen_g_loss -> "
     "generator_g.trainable_variables, ...).",
-    "step_differs": "Not yet: {which} differ from the reference's (largest difference "
-    "{diff:.2g}); {same} match. Compare your losses with the seed's, term by term.",
+    "step_differs": "Not yet: the gradients of {which} differ from the reference's (largest "
+    "difference {diff:.2g}); those of {same} match. Compare your losses with the seed's, term "
+    "by term.",
     # inference and evaluation
     "uint8_dtype": "Return uint8 pixels (np.uint8), got {got}.",
     "uint8_no_clip": "Values outside [-1, 1] wrap around: clip to [0, 255] before the cast "
@@ -174,6 +178,7 @@ HINTS = {
     "the round trip easier, not harder.",
     "variant_type": "Make the variant with experiments.Variant(name, {{setting: value}}), "
     "got a {got}.",
+    "did_you_mean": " Did you mean {name!r}?",  # joins variant_unknown_setting
     "variant_unknown_setting": "There is no setting {got!r}.{close} The settings are the "
     "fields of Config (print(config) lists them).",
     "variant_fixed": "{got}: every variant trains as long as the others, on the same data, in "
@@ -197,6 +202,30 @@ HINTS = {
     "a and b as floats.",
 }
 
+# What a passing answer hears, after PASSES["correct"].
+PASSES = {
+    "correct": "Correct! ",
+    "jitter": "A nearest resize to {jitter_size}, a random {size} x {size} crop and a random "
+    "left-right flip.",
+    "pipeline": "Each image read once, shuffled batches, new crops and flips every epoch.",
+    "downsample": "{shape} out of (16, 16, 3), {params} parameters, the reference's outputs.",
+    "receptive_field": "The PatchGAN's {first} x {first} window, and {others} on the others.",
+    "discriminator_loss": "Real called real, generated called fake, halved.",
+    "generator_loss": "The generator wants its fakes called real.",
+    "cycle_loss": "LAMBDA times the mean absolute difference.",
+    "identity_loss": "LAMBDA * 0.5 times the mean absolute difference.",
+    "lr_factor": "Constant, then a linear fall; the last epoch still learns.",
+    "train_step": "Your step's gradients equal the package's for all four networks.",
+    "to_uint8": "Rounded, clipped uint8 pixels.",
+    "iou": "Intersection over union, and 1.0 for two empty masks.",
+    "prediction": "λ weighs the identity loss too (0.5 λ), so λ = 1 weakens both: much less "
+    "holds G(x) near x, and F cannot undo what G made. Run the ablations to see by how much.",
+    "variant": "{variant!r} changes {name} from {before!r} to {after!r}.",
+    "amplify": "Small differences, made visible.",
+}
+LANGUAGE_ENV = "CYCLEGAN_LESSON_LANGUAGE"
+LANGUAGES = ("en", "zh-CN")
+
 
 @dataclasses.dataclass(frozen=True)
 class Verdict:
@@ -214,12 +243,34 @@ class Verdict:
         return ("✅ " if self.passed else "❌ ") + self.message
 
 
-def _pass(message: str) -> Verdict:
-    return Verdict(True, "Correct! " + message)
+def language() -> str:
+    """The language of the verdicts: ``$CYCLEGAN_LESSON_LANGUAGE`` (``en`` or ``zh-CN``), else
+    ``zh-CN`` in a folder named ``zh-CN`` (Jupyter starts a notebook's kernel in the
+    notebook's folder, so the zh-CN edition's checks answer in Chinese), else ``en``."""
+    chosen = os.environ.get(LANGUAGE_ENV, "").strip()
+    if chosen:
+        if chosen not in LANGUAGES:
+            raise ValueError(f"{LANGUAGE_ENV} must be one of {LANGUAGES}, got {chosen!r}")
+        return chosen
+    return "zh-CN" if Path.cwd().name == "zh-CN" else "en"
+
+
+def _texts() -> tuple[dict, dict]:
+    """(hints, pass messages) in :func:`language`."""
+    if language() == "zh-CN":
+        from . import hints_zh
+
+        return hints_zh.HINTS, hints_zh.PASSES
+    return HINTS, PASSES
+
+
+def _pass(key: str, **values) -> Verdict:
+    passes = _texts()[1]
+    return Verdict(True, passes["correct"] + passes[key].format(**values))
 
 
 def _fail(mistake: str, **values) -> Verdict:
-    return Verdict(False, HINTS[mistake].format(**values), mistake)
+    return Verdict(False, _texts()[0][mistake].format(**values), mistake)
 
 
 class _Stub(Exception):
@@ -245,7 +296,7 @@ def _checked(check: Callable) -> Callable:
         try:
             return check(fn, *args, **kwargs)
         except _Stub:
-            return Verdict(False, HINTS["not_done"], "not_done")
+            return _fail("not_done")
         except Exception as error:  # the student's code, shown as a verdict
             return _fail("raised", error=f"{type(error).__name__}: {error}")
 
@@ -273,11 +324,13 @@ def _round(values):
     return [round(float(v), 4) for v in values]
 
 
-def _scalar_verdict(got: list, want: list, mistakes: dict, passed: str, show=_round) -> Verdict:
-    """The verdict on one number per hidden input: a pass, the first mistake whose numbers
+def _scalar_verdict(
+    got: list, want: list, mistakes: dict, passed: Verdict | None = None, show=_round
+) -> Verdict:
+    """The verdict on one number per hidden input: ``passed``, the first mistake whose numbers
     ``got`` equals, or the numbers side by side (``show`` formats them)."""
     if _close(got, want):
-        return _pass(passed)
+        return passed
     mistake = _recognise(got, mistakes)
     return _fail(mistake) if mistake else _fail("wrong_value", got=show(got), want=show(want))
 
@@ -348,10 +401,7 @@ def check_random_jitter(fn: Callable, tries: int = 40) -> Verdict:
     if flips == tries:
         return _fail("jitter_always_flipped")
     # (no counts in the message: a passing answer reads the same on every run)
-    return _pass(
-        f"A nearest resize to {jitter_size}, a random {size} x {size} crop and a random "
-        "left-right flip."
-    )
+    return _pass("jitter", jitter_size=jitter_size, size=size)
 
 
 def _counting_source(images: np.ndarray):
@@ -433,7 +483,7 @@ def check_train_pipeline(fn: Callable) -> Verdict:
 
     if order(first) == order(second) == list(range(len(order(first)))):
         return _fail("pipeline_not_shuffled")
-    return _pass("Each image read once, shuffled batches, new crops and flips every epoch.")
+    return _pass("pipeline")
 
 
 # ----------------------------------------------------------------------------- 02 models
@@ -483,7 +533,7 @@ def check_downsample(fn: Callable) -> Verdict:
         if y.min() >= 0:
             return _fail("downsample_relu")
         return _fail("downsample_order")
-    return _pass(f"{want[1:]} out of (16, 16, 3), {expected} parameters, the reference's outputs.")
+    return _pass("downsample", shape=want[1:], params=expected)
 
 
 def receptive_field(layers: list[tuple[int, int]]) -> int:
@@ -520,7 +570,7 @@ def check_receptive_field(fn: Callable) -> Verdict:
         "rf_forward": [forward(t) for t in RF_TESTS],
         "rf_kernels": [sum(k for k, _ in t) for t in RF_TESTS],
     }
-    passed = f"The PatchGAN's {want[0]} x {want[0]} window, and {want[1:]} on the others."
+    passed = _pass("receptive_field", first=want[0], others=want[1:])
     return _scalar_verdict(got, want, mistakes, passed, show=list)
 
 
@@ -553,7 +603,7 @@ def check_discriminator_loss(fn: Callable) -> Verdict:
         "loss_sum": [n * w for w in want],
         "loss_lsgan": [_scalar(losses.discriminator_loss(r, f, "lsgan")) for r, f in pairs],
     }
-    return _scalar_verdict(got, want, mistakes, "Real called real, generated called fake, halved.")
+    return _scalar_verdict(got, want, mistakes, _pass("discriminator_loss"))
 
 
 @_checked
@@ -570,7 +620,7 @@ def check_generator_loss(fn: Callable) -> Verdict:
         "loss_sum": [n * w for w in want],
         "loss_lsgan": [_scalar(losses.generator_loss(f, "lsgan")) for f in fakes],
     }
-    return _scalar_verdict(got, want, mistakes, "The generator wants its fakes called real.")
+    return _scalar_verdict(got, want, mistakes, _pass("generator_loss"))
 
 
 def _image_pairs():
@@ -604,7 +654,7 @@ def check_cycle_loss(fn: Callable) -> Verdict:
         "l1_squared": [LAMBDA * _l2(a, b) for a, b in pairs],
         "loss_sum": [w * int(np.prod(pairs[0][0].shape)) for w in want],
     }
-    return _scalar_verdict(got, want, mistakes, "LAMBDA times the mean absolute difference.")
+    return _scalar_verdict(got, want, mistakes, _pass("cycle_loss"))
 
 
 @_checked
@@ -620,7 +670,7 @@ def check_identity_loss(fn: Callable) -> Verdict:
         "identity_unweighted": [_l1(a, b) for a, b in pairs],
         "l1_squared": [LAMBDA * 0.5 * _l2(a, b) for a, b in pairs],
     }
-    return _scalar_verdict(got, want, mistakes, "LAMBDA * 0.5 times the mean absolute difference.")
+    return _scalar_verdict(got, want, mistakes, _pass("identity_loss"))
 
 
 # --------------------------------------------------------------------------- 04 training
@@ -639,8 +689,7 @@ def check_lr_factor(fn: Callable) -> Verdict:
         "lr_late": [1 - max(0, e - (n - d)) / (d + 1) for e, n, d in LR_TESTS],
         "lr_from_start": [1 - e / n for e, n, d in LR_TESTS],
     }
-    passed = "Constant, then a linear fall; the last epoch still learns."
-    return _scalar_verdict(got, want, mistakes, passed)
+    return _scalar_verdict(got, want, mistakes, _pass("lr_factor"))
 
 
 def step_config():
@@ -710,10 +759,10 @@ STEP_MISTAKES = (
     "step_disc_swapped",
 )
 SHORT_NAMES = {
-    "generator_g": "G's",
-    "generator_f": "F's",
-    "discriminator_x": "D_X's",
-    "discriminator_y": "D_Y's",
+    "generator_g": "G",
+    "generator_f": "F",
+    "discriminator_x": "D_X",
+    "discriminator_y": "D_Y",
 }
 
 
@@ -760,17 +809,16 @@ def check_train_step(fn: Callable, tol: float = 1e-4) -> Verdict:
     want = [reference[n] for n in step.MODEL_NAMES]
     same = [_same_gradients(g, w, tol) for g, w in zip(got, want, strict=True)]
     if all(same):
-        return _pass("Your step's gradients equal the package's for all four networks.")
+        return _pass("train_step")
     for mistake in STEP_MISTAKES:
         variant = _variant_gradients(nets, x, y, mistake)
         if all(_same_gradients(g, v, tol) for g, v in zip(got, variant, strict=True)):
             return _fail(mistake)
     names = [SHORT_NAMES[n] for n in step.MODEL_NAMES]
-    which = [n for n, s in zip(names, same, strict=True) if not s]
     return _fail(
         "step_differs",
-        which=" and ".join(which) + " gradients",
-        same=", ".join(n for n, s in zip(names, same, strict=True) if s) or "none",
+        which=", ".join(n for n, s in zip(names, same, strict=True) if not s),
+        same=", ".join(n for n, s in zip(names, same, strict=True) if s) or "-",
         diff=max(_largest(g, w) for g, w, s in zip(got, want, same, strict=True) if not s),
     )
 
@@ -796,7 +844,7 @@ def check_to_uint8(fn: Callable) -> Verdict:
         return _fail("uint8_scale")
     if not np.array_equal(np.asarray(_call(fn, outside)), data.to_uint8(outside)):
         return _fail("uint8_no_clip")
-    return _pass("Rounded, clipped uint8 pixels.")
+    return _pass("to_uint8")
 
 
 def _masks():
@@ -822,12 +870,12 @@ def check_iou(fn: Callable) -> Verdict:
             both_empty = _scalar(_call(fn, empty, empty))
         if not both_empty == 1.0:
             return _fail("iou_empty")
-        return _pass("Intersection over union, and 1.0 for two empty masks.")
+        return _pass("iou")
     mistakes = {
         "iou_dice": [2 * (a & b).sum() / (a.sum() + b.sum()) for a, b in pairs],
         "iou_over_first": [(a & b).sum() / a.sum() for a, b in pairs],
     }
-    return _scalar_verdict(got, want, mistakes, "")
+    return _scalar_verdict(got, want, mistakes, _pass("iou"))
 
 
 # ------------------------------------------------------------------------ 06 experiments
@@ -860,10 +908,7 @@ def check_prediction(answer) -> Verdict:
     if key not in options:
         return _fail("prediction_unknown", got=answer, options=", ".join(PREDICTION_OPTIONS))
     if key == "lambda 1":
-        return _pass(
-            "λ weighs the identity loss too (0.5 λ), so λ = 1 weakens both: much less holds "
-            "G(x) near x, and F cannot undo what G made. Run the ablations to see by how much."
-        )
+        return _pass("prediction")
     return _fail("prediction_" + key.replace(" ", "_"))
 
 
@@ -884,7 +929,7 @@ def check_variant(variant, base) -> Verdict:
         return _fail(
             "variant_unknown_setting",
             got=refusal[1][0],
-            close=f" Did you mean {close[0]!r}?" if close else "",
+            close=_texts()[0]["did_you_mean"].format(name=close[0]) if close else "",
         )
     if refusal:
         return _fail(f"variant_{refusal[0]}", got=", ".join(refusal[1]))
@@ -898,7 +943,9 @@ def check_variant(variant, base) -> Verdict:
         return _fail("variant_name_taken", got=variant.name)
     variant.config(base, 0, "runs/ablations")  # a value the setting cannot take raises
     ((name, value),) = real.items()
-    return _pass(f"{variant.name!r} changes {name} from {getattr(base, name)!r} to {value!r}.")
+    return _pass(
+        "variant", variant=variant.name, name=name, before=getattr(base, name), after=value
+    )
 
 
 def _twin_images():
@@ -919,7 +966,7 @@ def check_amplify(fn: Callable) -> Verdict:
     got = [np.asarray(_call(fn, *case), np.float64) for case in cases]
     want = [amplify(*case) for case in cases]
     if all(_close(g, w, 1e-5) for g, w in zip(got, want, strict=True)):
-        return _pass("Small differences, made visible.")
+        return _pass("amplify")
     wrong = {
         "amplify_uint8": [
             np.clip((np.abs(x - y) / 255.0) * g, 0, 1)  # uint8 subtraction wraps around

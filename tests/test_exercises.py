@@ -3,6 +3,8 @@ recognises plausible wrong answers with the hint for each."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -510,3 +512,61 @@ def test_amplify_recognises_mistakes(answer, hint):
 
 def test_every_notebook_has_at_least_two_checkers():
     assert all(len(checks) >= 2 for checks in exercises.CHECKS.values())
+
+
+# ------------------------------------------------------------------------- zh-CN hints
+
+
+def _fields(text: str) -> list[str]:
+    import string
+
+    return sorted(
+        f"{name}!{conv}:{spec}"
+        for _, name, spec, conv in string.Formatter().parse(text)
+        if name is not None
+    )
+
+
+@pytest.mark.parametrize("table", ["HINTS", "PASSES"])
+def test_the_chinese_tables_have_every_key_with_the_same_placeholders(table):
+    from cyclegan_lesson import hints_zh
+
+    english, chinese = getattr(exercises, table), getattr(hints_zh, table)
+    assert list(chinese) == list(english)
+    for key, text in english.items():
+        assert _fields(chinese[key]) == _fields(text), key
+        assert re.search(r"[\u4e00-\u9fff]", chinese[key]), key
+
+
+def test_the_language_comes_from_the_variable_or_a_zh_cn_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert exercises.language() == "en"
+    (tmp_path / "zh-CN").mkdir()
+    monkeypatch.chdir(tmp_path / "zh-CN")  # where Jupyter starts a zh-CN notebook's kernel
+    assert exercises.language() == "zh-CN"
+    monkeypatch.setenv("CYCLEGAN_LESSON_LANGUAGE", "en")
+    assert exercises.language() == "en"
+    monkeypatch.setenv("CYCLEGAN_LESSON_LANGUAGE", "fr")
+    with pytest.raises(ValueError, match="CYCLEGAN_LESSON_LANGUAGE must be one of"):
+        exercises.language()
+
+
+def test_a_checker_answers_in_the_notebooks_language(monkeypatch):
+    from cyclegan_lesson import hints_zh
+
+    def dice(a, b):
+        return 2 * (a & b).sum() / (a.sum() + b.sum())
+
+    english = exercises.check_iou(dice)
+    monkeypatch.setenv("CYCLEGAN_LESSON_LANGUAGE", "zh-CN")
+    chinese = exercises.check_iou(dice)
+    assert english.mistake == chinese.mistake == "iou_dice"
+    assert chinese.message == hints_zh.HINTS["iou_dice"] != english.message
+    passed = exercises.check_receptive_field(exercises.receptive_field)
+    assert repr(passed).startswith("✅ 正确！PatchGAN 的 70 x 70")
+    assert repr(exercises.check_iou(stub)) == "❌ " + hints_zh.HINTS["not_done"]
+    from cyclegan_lesson.config import PROFILES
+    from cyclegan_lesson.experiments import Variant
+
+    typo = exercises.check_variant(Variant("mine", {"lambda_cylce": 3.0}), PROFILES["demo"])
+    assert "没有名为 'lambda_cylce' 的设置。你是不是想写 'lambda_cycle'？" in typo.message
