@@ -4,6 +4,7 @@
     python3 run.py demo    train the demo profile on the built-in dataset, write translations
     python3 run.py test    lint, then every test (pytest, and nbval over the notebooks)
     python3 run.py lab     open the notebooks in JupyterLab
+    python3 run.py book    build the lesson's website, both editions, into _build/book/
 
 Each command first makes a local virtual environment in .venv (once, and again whenever
 pyproject.toml changes) and installs the package with its dev extra there.
@@ -90,7 +91,7 @@ NBVAL = ["notebooks", "--nbval-lax", "--nbval-current-env"]
 def test() -> None:
     """Lint, then the package tests and the six notebooks under nbval, in one pytest run on
     one worker a core. The notebooks run with the tiny profile: minutes, not hours."""
-    ensure_venv()
+    ensure_venv("dev,book")  # the book's test builds the website
     sh(PYTHON, "-m", "ruff", "check", ".")
     sh(PYTHON, "-m", "ruff", "format", "--check", ".")
     # One worker a core (pytest-xdist): the tiny profile's steps are mostly Python and tracing,
@@ -105,7 +106,13 @@ def lab() -> None:
     sh(BIN / "jupyter", "lab", ROOT / "notebooks")
 
 
-COMMANDS = {"demo": demo, "test": test, "lab": lab}
+def book() -> None:
+    """The website of the lesson, English and zh-CN, from the notebooks' stored outputs."""
+    ensure_venv("dev,book")
+    sh(PYTHON, ROOT / "tools" / "book.py", *sys.argv[2:])
+
+
+COMMANDS = {"demo": demo, "test": test, "lab": lab, "book": book}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
