@@ -91,7 +91,7 @@ NBVAL = ["notebooks", "--nbval-lax", "--nbval-current-env"]
 def test() -> None:
     """Lint, then the package tests and the six notebooks under nbval, in one pytest run on
     one worker a core. The notebooks run with the tiny profile: minutes, not hours."""
-    ensure_venv("dev,book")  # the book's test builds the website
+    ensure_venv("dev,book,notebooks")  # the website's and JupyterLab's browser tests
     sh(PYTHON, "-m", "ruff", "check", ".")
     sh(PYTHON, "-m", "ruff", "format", "--check", ".")
     # One worker a core (pytest-xdist): the tiny profile's steps are mostly Python and tracing,
