@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import shutil
 import sys
 import threading
 from pathlib import Path
@@ -16,20 +15,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).parent))  # browser.py
 sys.path.insert(0, str(ROOT / "tools"))
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOTS = ROOT / "_build" / "book-screenshots"
-# as the machine's notes advise: no sandbox as root, and none of Chromium's own traffic,
-# which a closed network refuses
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PAGES = [
     "index",
     "01_input_pipeline",
@@ -43,12 +31,7 @@ EDITIONS = {"en": "notebooks", "zh-CN": "notebooks/zh-CN"}
 
 pytest.importorskip("sphinx", reason="the book extra is not installed: pip install -e .[book]")
 pytest.importorskip("myst_nb", reason="the book extra is not installed: pip install -e .[book]")
-playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-if CHROMIUM is None:
-    pytest.skip(
-        "no Chromium on this machine (.ci/run installs Debian's chromium package)",
-        allow_module_level=True,
-    )
+from browser import ARGS, CHROMIUM, playwright  # noqa: E402 (skips without them)
 
 
 class Quiet(http.server.SimpleHTTPRequestHandler):

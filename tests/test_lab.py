@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -19,25 +18,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+sys.path.insert(0, str(Path(__file__).parent))  # browser.py
 SCREENSHOTS = ROOT / "_build" / "lab-screenshots"
-ARGS = [  # as in tests/test_book.py
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 pytest.importorskip("jupyterlab", reason="JupyterLab is not installed: pip install -e .[notebooks]")
-playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-if CHROMIUM is None:
-    pytest.skip(
-        "no Chromium on this machine (.ci/run installs Debian's chromium package)",
-        allow_module_level=True,
-    )
+from browser import ARGS, CHROMIUM, playwright  # noqa: E402 (skips without them)
 
 
 def _free_port() -> int:
