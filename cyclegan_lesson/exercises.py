@@ -324,9 +324,7 @@ def _round(values):
     return [round(float(v), 4) for v in values]
 
 
-def _scalar_verdict(
-    got: list, want: list, mistakes: dict, passed: Verdict | None = None, show=_round
-) -> Verdict:
+def _scalar_verdict(got: list, want: list, mistakes: dict, passed: Verdict, show=_round) -> Verdict:
     """The verdict on one number per hidden input: ``passed``, the first mistake whose numbers
     ``got`` equals, or the numbers side by side (``show`` formats them)."""
     if _close(got, want):
