@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -246,13 +247,31 @@ class Verdict:
 def language() -> str:
     """The language of the verdicts: ``$CYCLEGAN_LESSON_LANGUAGE`` (``en`` or ``zh-CN``), else
     ``zh-CN`` in a folder named ``zh-CN`` (Jupyter starts a notebook's kernel in the
-    notebook's folder, so the zh-CN edition's checks answer in Chinese), else ``en``."""
+    notebook's folder, so the zh-CN edition's checks answer in Chinese), else on Colab the
+    language in the open notebook's metadata, else ``en``."""
     chosen = os.environ.get(LANGUAGE_ENV, "").strip()
     if chosen:
         if chosen not in LANGUAGES:
             raise ValueError(f"{LANGUAGE_ENV} must be one of {LANGUAGES}, got {chosen!r}")
         return chosen
-    return "zh-CN" if Path.cwd().name == "zh-CN" else "en"
+    if Path.cwd().name == "zh-CN":
+        return "zh-CN"
+    if "google.colab" in sys.modules:  # Colab runs every kernel in /content
+        return _colab_notebook_language()
+    return "en"
+
+
+def _colab_notebook_language() -> str:
+    """The ``language`` in the metadata of the notebook Colab has open (the zh-CN edition's
+    notebooks carry ``zh-CN``), asked of Colab's front end; ``en`` when it does not answer."""
+    try:
+        from google.colab import _message
+
+        reply = _message.blocking_request("get_ipynb", timeout_sec=5)
+        chosen = reply["ipynb"]["metadata"].get("language", "en")
+    except Exception:  # an older or newer Colab, or no front end: the English verdicts
+        return "en"
+    return chosen if chosen in LANGUAGES else "en"
 
 
 def _texts() -> tuple[dict, dict]:

@@ -4,6 +4,7 @@ recognises plausible wrong answers with the hint for each."""
 from __future__ import annotations
 
 import re
+import sys
 
 import numpy as np
 import pytest
@@ -549,6 +550,40 @@ def test_the_language_comes_from_the_variable_or_a_zh_cn_folder(tmp_path, monkey
     monkeypatch.setenv("CYCLEGAN_LESSON_LANGUAGE", "fr")
     with pytest.raises(ValueError, match="CYCLEGAN_LESSON_LANGUAGE must be one of"):
         exercises.language()
+
+
+def test_on_colab_the_language_is_the_open_notebooks(tmp_path, monkeypatch):
+    """Colab runs every kernel in /content, so the zh-CN edition is told by the language in
+    the open notebook's metadata, which Colab's front end returns for "get_ipynb"."""
+    import types
+
+    asked = []
+    metadata = {"language": "zh-CN"}
+
+    def blocking_request(request_type, timeout_sec=None):
+        asked.append(request_type)
+        if metadata is None:
+            raise TimeoutError("the front end did not answer")  # as on an older Colab
+        return {"ipynb": {"metadata": metadata, "cells": []}}
+
+    colab = types.ModuleType("google.colab")
+    colab._message = types.SimpleNamespace(blocking_request=blocking_request)
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    monkeypatch.setitem(sys.modules, "google.colab._message", colab._message)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CYCLEGAN_LESSON_LANGUAGE", raising=False)
+    assert exercises.language() == "zh-CN"
+    assert asked == ["get_ipynb"]
+    assert repr(exercises.check_receptive_field(exercises.receptive_field)).startswith("✅ 正确！")
+    metadata = {"language": "fr"}  # not an edition: English
+    assert exercises.language() == "en"
+    metadata = {}  # an English notebook has none
+    assert exercises.language() == "en"
+    metadata = None
+    assert exercises.language() == "en"
+    monkeypatch.setenv("CYCLEGAN_LESSON_LANGUAGE", "zh-CN")  # the variable still wins
+    metadata = {"language": "en"}
+    assert exercises.language() == "zh-CN"
 
 
 def test_a_checker_answers_in_the_notebooks_language(monkeypatch):
