@@ -83,19 +83,46 @@ MIRRORED_POOL = textwrap.dedent(
     rng = np.random.default_rng(0)
     batches = [rng.uniform(-1, 1, (2, 2, 32, 32, 3)).astype("float32") for _ in range(4)]
 
+    def weights(gan):
+        return [v.numpy() for m in gan.models.values() for v in m.trainable_variables]
+
     def run(strategy):
         gan = CycleGAN(config, strategy=strategy)
-        for x, y in batches:
+        start = weights(gan)
+        for i, (x, y) in enumerate(batches):
             pairs = tf.data.Dataset.from_tensors((x, y))
             if strategy.num_replicas_in_sync > 1:
                 pairs = strategy.experimental_distribute_dataset(pairs)
             for a, b in pairs:
                 gan.train_step(a, b)
-        return gan
+            if i == 0:  # after one step Adam's first moment is (1 - beta_1) * the gradient
+                first = weights(gan)
+                grads = [
+                    m.numpy() / (1 - config.beta_1)
+                    for name in gan.models
+                    for m in gan.optimizers[name]._momentums
+                ]
+        return gan, start, first, grads
 
-    one = run(tf.distribute.get_strategy())
+    one, start_one, first_one, grads_one = run(tf.distribute.get_strategy())
     mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-    two = run(mirrored)
+    assert mirrored.num_replicas_in_sync == 2
+    two, start_two, first_two, grads_two = run(mirrored)
+
+    # The first step: the same start, and the all-reduced per-replica gradients equal the
+    # one-device batch gradients, to float rounding (sums in another order; the floor covers
+    # small sums of O(1) terms that cancel, like a discriminator's output bias).
+    assert all(np.array_equal(a, b) for a, b in zip(start_one, start_two))
+    moved = max(float(np.max(np.abs(a - b))) for a, b in zip(first_one, start_one))
+    assert moved > 1e-4, moved  # one Adam step moves weights by about the learning rate
+    for g1, g2 in zip(grads_one, grads_two, strict=True):
+        assert np.linalg.norm(g1 - g2) <= 1e-5 * np.linalg.norm(g1) + 1e-7
+    # And the update applied is Adam's first step, lr * g / (|g| + eps), in both: it moves by
+    # at most lr / eps times the gradients' difference (a gradient near eps = 1e-7 magnifies
+    # its rounding up to that much, so a fixed tolerance would be luck).
+    for w1, w2, g1, g2 in zip(first_one, first_two, grads_one, grads_two, strict=True):
+        bound = config.learning_rate * np.abs(g1 - g2) / 1e-7 + 1e-8
+        assert np.all(np.abs(w1 - w2) <= bound), float(np.max(np.abs(w1 - w2) - bound))
     for name in ("pool_x", "pool_y"):
         copies = [c.numpy() for c in mirrored.experimental_local_results(getattr(two, name).images)]
         assert np.array_equal(copies[0], copies[1]), name + ": the replicas' copies differ"
@@ -130,7 +157,9 @@ MIRRORED_POOL = textwrap.dedent(
 )
 
 
-def test_image_pool_on_two_mirrored_replicas_is_the_one_device_pool(tmp_path):
+def test_two_mirrored_replicas_step_train_and_pool_as_one_device(tmp_path):
+    """One step on two replicas uses the one-device gradients, four keep the one-device pool
+    and weights, and the paper's profile trains on them through train()."""
     result = subprocess.run(
         [sys.executable, "-c", MIRRORED_POOL, str(tmp_path / "paper")],
         capture_output=True,

@@ -1,9 +1,5 @@
 import csv
 import json
-import os
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -429,86 +425,6 @@ def test_mixed_precision_steps_train(precision):
     for _ in range(3):
         gan.train_step(x, x)
     assert not np.array_equal(before, gan.generator_g.trainable_variables[0].numpy())
-
-
-MIRRORED = textwrap.dedent(
-    """
-    import sys
-    import numpy as np
-    import tensorflow as tf
-
-    cpu = tf.config.list_physical_devices("CPU")[0]
-    tf.config.set_logical_device_configuration(
-        cpu, [tf.config.LogicalDeviceConfiguration()] * 2
-    )
-    sys.path.insert(0, sys.argv[1])
-    from test_training import TINY, no_dropout_models
-    from cyclegan_lesson.training import CycleGAN
-
-    config = TINY.replace(batch_size=2)
-    rng = np.random.default_rng(0)
-    x = rng.uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
-    y = rng.uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
-
-    def updated(strategy):
-        strategy = strategy or tf.distribute.get_strategy()
-        with strategy.scope():
-            tf.keras.utils.set_random_seed(0)
-            models = no_dropout_models()
-        start = [v.numpy() for m in models.values() for v in m.trainable_variables]
-        gan = CycleGAN(config, models=models, strategy=strategy)
-        pairs = tf.data.Dataset.from_tensors((x, y))
-        if strategy.num_replicas_in_sync > 1:
-            pairs = strategy.experimental_distribute_dataset(pairs)
-        for a, b in pairs:
-            gan.train_step(a, b)
-        end = [v.numpy() for m in gan.models.values() for v in m.trainable_variables]
-        # after one step Adam's first moment is (1 - beta_1) * gradient: the gradients used
-        grads = [
-            m.numpy() / (1 - config.beta_1)
-            for name in gan.models
-            for m in gan.optimizers[name]._momentums
-        ]
-        return start, end, grads
-
-    mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-    assert mirrored.num_replicas_in_sync == 2
-    start_one, one, grads_one = updated(None)
-    start_two, two, grads_two = updated(mirrored)
-    assert all(np.array_equal(a, b) for a, b in zip(start_one, start_two))
-    moved = max(float(np.max(np.abs(a - b))) for a, b in zip(one, start_one))
-    assert moved > 1e-4, moved  # one Adam step moves weights by about the learning rate
-    # The all-reduced per-replica gradients equal the one-device batch gradients, to float
-    # rounding (sums in another order; the floor covers small sums of O(1) terms that cancel,
-    # like a discriminator's output bias).
-    for g1, g2 in zip(grads_one, grads_two):
-        assert np.linalg.norm(g1 - g2) <= 1e-5 * np.linalg.norm(g1) + 1e-7
-    # And the update applied is Adam's first step, lr * g / (|g| + eps), in both: it moves by
-    # at most lr / eps times the gradients' difference (a gradient near eps = 1e-7 magnifies
-    # its rounding up to that much, so a fixed tolerance would be luck).
-    eps = 1e-7
-    for w1, w2, g1, g2 in zip(one, two, grads_one, grads_two):
-        bound = config.learning_rate * np.abs(g1 - g2) / eps + 1e-8
-        assert np.all(np.abs(w1 - w2) <= bound), float(np.max(np.abs(w1 - w2) - bound))
-    worst = max(float(np.max(np.abs(a - b))) for a, b in zip(one, two))
-    print("moved", moved, "max difference", worst)
-    print("OK")
-    """
-)
-
-
-def test_mirrored_strategy_on_two_devices_matches_one_device():
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    tests_dir = os.path.dirname(__file__)
-    result = subprocess.run(
-        [sys.executable, "-c", MIRRORED, tests_dir],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "OK" in result.stdout
 
 
 def test_cli_train_prints_where_everything_is(tmp_path, capsys):
