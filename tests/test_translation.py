@@ -1,6 +1,7 @@
 """The zh-CN edition: built from the English notebooks and notebooks/zh-CN/text/, with the
-English code and outputs, every Markdown cell translated from the current English text, the
-glossary's terms used instead of English ones, and the lesson's closing sections in Chinese."""
+English code (and the outputs of its own run, or the English ones), every Markdown cell
+translated from the current English text, the glossary's terms used instead of English ones,
+and the lesson's closing sections in Chinese."""
 
 import json
 import re
@@ -59,16 +60,37 @@ def test_the_committed_edition_is_what_the_translations_build(name):
     assert committed == translate.build(name), "run: .venv/bin/python tools/translate.py"
 
 
+def _text(outputs) -> str:
+    parts = []
+    for output in outputs:
+        parts += output.get("text", []) + output.get("data", {}).get("text/plain", [])
+    return "".join(parts)
+
+
 @pytest.mark.parametrize("name", NAMES)
-def test_code_and_outputs_are_the_english_ones_cell_by_cell(name):
-    """So one nbval run of the English notebook tests both editions."""
+def test_code_is_the_english_cell_by_cell_and_the_outputs_a_run_of_it(name):
+    """The code cells are the English ones, so one nbval run of the English notebook tests
+    both editions. Their outputs are the English ones, or those of the zh-CN notebook's own
+    run, where every check answers in Chinese."""
     en = json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text())
     zh = json.loads((translate.EDITION / f"{name}.ipynb").read_text())
     assert [c["id"] for c in zh["cells"]] == [c["id"] for c in en["cells"]]
+    own = zh["metadata"].get(translate.EXECUTED) == "zh-CN"
+    checks = 0
     for a, b in zip(en["cells"], zh["cells"], strict=True):
         assert a["cell_type"] == b["cell_type"]
-        if a["cell_type"] == "code":
+        if a["cell_type"] != "code":
+            continue
+        if not own:
             assert b == a, b["id"]
+            continue
+        assert (b["source"], b["metadata"]) == (a["source"], a["metadata"]), b["id"]
+        if "exercises.check_" in "".join(b["source"]):
+            verdict = _text(b["outputs"])
+            assert CJK.search(verdict), f"{b['id']}: {verdict!r}"
+            assert not re.search(r"Correct!|Not done yet", verdict), b["id"]
+            checks += 1
+    assert not own or checks >= 2, "a run of its own, yet no check answered"
     assert zh["metadata"]["language"] == "zh-CN"
     # the try-its in the prose too: the English run executes them (notebooks/conftest.py)
     fences = re.compile(r"```python\n.*?```", re.S)

@@ -2,6 +2,10 @@
 
     .venv/bin/python tools/execute_notebooks.py [NOTEBOOK ...] [--profile demo]
 
+A notebook runs in its own folder, so one in notebooks/zh-CN/ trains its own runs there and
+its checks answer in Chinese; such a run is marked in the notebook's metadata, and
+tools/translate.py keeps its outputs while the code cells stay the English ones.
+
 Outputs are what a student sees before running anything, so they come from a real run.
 Afterwards stderr outputs (TensorFlow's and tqdm's chatter) are dropped; the widgets' saved
 state is kept, so JupyterLab shows the finished progress bars.
@@ -88,6 +92,8 @@ def main() -> None:
             resources={"metadata": {"path": str(path.parent)}},
         ).execute()
         clean(nb)
+        if path.resolve().parent.name == "zh-CN":  # the kernel ran there: checks in Chinese
+            nb.metadata["executed_in"] = "zh-CN"  # tools/translate.py keeps these outputs
         nbformat.write(nb, path)
         size = path.stat().st_size / 1e6
         print(f"{path.name}: {time.perf_counter() - started:.0f} s, {size:.2f} MB", flush=True)

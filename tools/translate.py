@@ -13,9 +13,12 @@ A translation file is Markdown, one section per Markdown cell of the English not
 
 ``en`` is the first eight hex digits of the sha256 of the English cell's text when it was
 translated: when the English changes, the section is out of date and the build stops until it
-is translated again (and its ``en`` updated). Code cells, with their stored outputs, are
-copied from the English notebook unchanged, so the two editions run the same code and share
-one execution (``tests/test_translation.py`` checks both).
+is translated again (and its ``en`` updated). Code cells are copied from the English notebook
+unchanged, so the two editions run the same code (``tests/test_translation.py`` checks it)
+and one nbval run of the English notebooks tests both. Their stored outputs come from the
+zh-CN notebook's own run (``tools/execute_notebooks.py notebooks/zh-CN/NN_name.ipynb``), in
+which the checks answer in Chinese, as long as that run was of the same code; otherwise the
+English outputs are copied, and ``--status`` lists the notebooks to run again.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ NOTEBOOKS = ROOT / "notebooks"
 LANGUAGE = "zh-CN"
 EDITION = NOTEBOOKS / LANGUAGE
 TEXT = EDITION / "text"
+# set in a notebook's metadata by tools/execute_notebooks.py when it ran in this edition
+EXECUTED = "executed_in"
 HEADER = re.compile(r"^<!-- cell: (?P<id>[\w-]+) \| en: (?P<en>[0-9a-f]{8}) -->$", re.M)
 # the Colab badge opens this edition's copy of the notebook
 BADGE = re.compile(
@@ -136,17 +141,46 @@ def problems(name: str) -> list[str]:
     return found
 
 
+def own_execution(name: str, nb=None):
+    """The committed zh-CN notebook when it holds a run of its own (``execute_notebooks.py``
+    marks it) of exactly the English code cells, else ``None``: its outputs then say what
+    the code prints in Chinese (the checks' verdicts and hints)."""
+    path = EDITION / f"{name}.ipynb"
+    if not path.exists():
+        return None
+    zh = nbformat.read(path, as_version=4)
+    if zh.metadata.get(EXECUTED) != LANGUAGE:
+        return None
+    nb = nb or english(name)
+
+    def code(cells):
+        return [(c.id, c.source, c.metadata) for c in cells if c.cell_type == "code"]
+
+    return zh if code(zh.cells) == code(nb.cells) else None
+
+
 def build(name: str):
-    """The zh-CN notebook: the English one with its Markdown cells translated."""
+    """The zh-CN notebook: the English one with its Markdown cells translated, and the
+    outputs of its own run where it has one of the same code (else the English outputs)."""
     found = problems(name)
     if found:
         raise ValueError("cannot build the zh-CN edition:\n  " + "\n  ".join(found))
     sections = read_sections(TEXT / f"{name}.md")
     nb = copy.deepcopy(english(name))
+    own = own_execution(name, nb)
+    ran = {c.id: c for c in own.cells} if own else {}
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             text = unwrap(sections[cell.id].text)
             cell.source = BADGE.sub(rf"\g<1>{LANGUAGE}/\g<2>", text)
+        elif cell.id in ran:
+            cell.outputs = ran[cell.id].outputs
+            cell.execution_count = ran[cell.id].execution_count
+    if own:
+        nb.metadata.pop("widgets", None)
+        if "widgets" in own.metadata:
+            nb.metadata["widgets"] = own.metadata["widgets"]
+        nb.metadata[EXECUTED] = LANGUAGE
     nb.metadata["language"] = LANGUAGE
     return nb
 
@@ -179,6 +213,11 @@ def main(argv: list[str] | None = None) -> int:
     found = [p for name in names() for p in problems(name)]
     if args.status or found:
         print("\n".join(found) or "every cell is translated", file=sys.stderr if found else None)
+        if args.status:
+            for name in names():
+                if own_execution(name) is None:
+                    again = f"tools/execute_notebooks.py notebooks/{LANGUAGE}/{name}.ipynb"
+                    print(f"{name}: the stored outputs are the English run's; run {again}")
         return 1 if found else 0
     for name in names():
         path = EDITION / f"{name}.ipynb"
