@@ -75,7 +75,7 @@ def test_code_is_the_english_cell_by_cell_and_the_outputs_a_run_of_it(name):
     en = json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text())
     zh = json.loads((translate.EDITION / f"{name}.ipynb").read_text())
     assert [c["id"] for c in zh["cells"]] == [c["id"] for c in en["cells"]]
-    own = zh["metadata"].get(translate.EXECUTED) == "zh-CN"
+    own = zh["metadata"].get(translate.EXECUTED) == translate.LANGUAGE
     checks = 0
     for a, b in zip(en["cells"], zh["cells"], strict=True):
         assert a["cell_type"] == b["cell_type"]

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import translate  # tools/translate.py: the zh-CN edition's folder and its run's marker
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,8 +93,8 @@ def main() -> None:
             resources={"metadata": {"path": str(path.parent)}},
         ).execute()
         clean(nb)
-        if path.resolve().parent.name == "zh-CN":  # the kernel ran there: checks in Chinese
-            nb.metadata["executed_in"] = "zh-CN"  # tools/translate.py keeps these outputs
+        if path.resolve().parent == translate.EDITION:  # the kernel ran there: checks in Chinese
+            nb.metadata[translate.EXECUTED] = translate.LANGUAGE  # translate.py keeps these
         nbformat.write(nb, path)
         size = path.stat().st_size / 1e6
         print(f"{path.name}: {time.perf_counter() - started:.0f} s, {size:.2f} MB", flush=True)
