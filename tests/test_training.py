@@ -1,5 +1,7 @@
 import csv
 import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -173,8 +175,8 @@ def test_one_setting_picks_the_step_the_layers_and_the_adam(impl):
     assert ("AssignSubVariableOp" in ops) is not fused
 
 
-def test_training_run_writes_checkpoints_previews_and_history(tmp_path):
-    config = TINY.replace(output_dir=str(tmp_path / "run"), epochs=2)
+def test_training_run_writes_checkpoints_previews_history_and_tensorboard(tmp_path):
+    config = TINY.replace(output_dir=str(tmp_path / "run"), epochs=2, tensorboard=True)
     result = train(config, progress=False)
     paths = result.paths
     assert not result.interrupted
@@ -192,21 +194,17 @@ def test_training_run_writes_checkpoints_previews_and_history(tmp_path):
     assert json.loads(paths["config"].read_text())["image_size"] == 32
     assert tf.train.latest_checkpoint(paths["checkpoints"]).endswith("ckpt-8")
     assert len(list(paths["checkpoints"].glob("ckpt-*.index"))) == 2  # every epoch
-
-
-def test_tensorboard_scalars_and_previews(tmp_path):
-    config = TINY.replace(output_dir=str(tmp_path / "run"), tensorboard=True)
-    result = train(config, progress=False)
-    events = list(result.paths["tensorboard"].glob("events.out.tfevents.*"))
+    # TensorBoard: one event file with the epoch's scalars and the preview
+    events = list(paths["tensorboard"].glob("events.out.tfevents.*"))
     assert len(events) == 1
-    tags = {
-        value.tag: value
-        for record in tf.compat.v1.train.summary_iterator(str(events[0]))
-        for value in record.summary.value
-    }
-    assert {"cycle", "disc_x", "gen_g", "learning_rate", "preview"} <= set(tags)
-    cycle = tf.make_ndarray(tags["cycle"].tensor)
-    assert float(cycle) == pytest.approx(result.history.rows[0]["cycle"], rel=1e-6)
+    cycles, tags = [], set()
+    for record in tf.compat.v1.train.summary_iterator(str(events[0])):
+        for value in record.summary.value:
+            tags.add(value.tag)
+            if value.tag == "cycle":
+                cycles.append(float(tf.make_ndarray(value.tensor)))
+    assert {"cycle", "disc_x", "gen_g", "learning_rate", "preview"} <= tags
+    assert cycles == pytest.approx([row["cycle"] for row in result.history.rows], rel=1e-6)
 
 
 def _weights(gan):
@@ -220,7 +218,9 @@ def _optimizer_state(gan):
 # Attention-guided generators resume through the same code; their step is checked against the
 # tutorial's in test_fused_step_gradients_equal_the_tutorial_step (one run here saves ~1 min).
 @pytest.mark.parametrize("attention", [False])
-def test_interrupt_saves_and_resume_continues_exactly(tmp_path, attention):
+def test_interrupt_saves_and_resume_continues_exactly(tmp_path, capsys, attention):
+    """Stopped, a run says so in ``status``, restores exactly what it saved, and resumed it
+    ends where a run that never stopped ends."""
     config = TINY.replace(
         output_dir=str(tmp_path / "run"),
         epochs=2,
@@ -231,8 +231,26 @@ def test_interrupt_saves_and_resume_continues_exactly(tmp_path, attention):
     def models():
         return no_dropout_models(attention=attention)
 
+    assert cli.main(["status", "--run", config.output_dir]) == 1
+    assert "no run yet" in capsys.readouterr().out
+    assert training.run_status(config.output_dir) == {
+        "epoch": 0,
+        "step": 0,
+        "epochs": None,
+        "finished": False,
+        "checkpoint": None,
+    }
     stopped = train(config, progress=False, max_steps=6, models=models())
     assert stopped.interrupted and stopped.checkpoint.endswith("ckpt-6")
+    status = training.run_status(config.output_dir)
+    assert (status["epoch"], status["step"], status["epochs"], status["finished"]) == (
+        1,
+        6,
+        2,
+        False,
+    )
+    assert cli.main(["status", "--run", config.output_dir]) == 1
+    assert "not finished, epoch 1 of 2, step 6, checkpoint " in capsys.readouterr().out
     # a fresh object restored from the checkpoint holds exactly what was saved
     restored = CycleGAN(config, models=models())
     restored.checkpoint().restore(stopped.checkpoint).assert_existing_objects_matched()
@@ -246,6 +264,9 @@ def test_interrupt_saves_and_resume_continues_exactly(tmp_path, attention):
     assert (int(resumed.model.step), int(resumed.model.epoch)) == (8, 2)
     assert [r["epoch"] for r in resumed.history.rows] == [1, 2]
     assert resumed.history.rows[-1]["learning_rate"] == pytest.approx(2e-4 * lr_factor(1, 2, 1))
+    assert training.run_status(config.output_dir)["finished"] is True
+    assert cli.main(["status", "--run", config.output_dir]) == 0  # what run.py demo asks
+    assert ": finished, epoch 2 of 2, step 8" in capsys.readouterr().out
     # ... and ends where a run that never stopped ends
     straight = train(
         config.replace(output_dir=str(tmp_path / "straight")),
@@ -254,33 +275,6 @@ def test_interrupt_saves_and_resume_continues_exactly(tmp_path, attention):
     )
     for a, b in zip(_weights(resumed.model), _weights(straight.model), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-
-
-def test_run_status_reports_progress(tmp_path, capsys):
-    config = TINY.replace(output_dir=str(tmp_path / "run"), epochs=2)
-    assert cli.main(["status", "--run", config.output_dir]) == 1
-    assert "no run yet" in capsys.readouterr().out
-    assert training.run_status(config.output_dir) == {
-        "epoch": 0,
-        "step": 0,
-        "epochs": None,
-        "finished": False,
-        "checkpoint": None,
-    }
-    train(config, progress=False, max_steps=5)
-    status = training.run_status(config.output_dir)
-    assert (status["epoch"], status["step"], status["epochs"], status["finished"]) == (
-        1,
-        5,
-        2,
-        False,
-    )
-    assert cli.main(["status", "--run", config.output_dir]) == 1
-    assert "not finished, epoch 1 of 2, step 5, checkpoint " in capsys.readouterr().out
-    train(config, progress=False)
-    assert training.run_status(config.output_dir)["finished"] is True
-    assert cli.main(["status", "--run", config.output_dir]) == 0  # what run.py demo asks
-    assert ": finished, epoch 2 of 2, step 8" in capsys.readouterr().out
 
 
 def test_keyboard_interrupt_leaves_a_loadable_checkpoint(tmp_path, monkeypatch):
@@ -302,24 +296,29 @@ def test_keyboard_interrupt_leaves_a_loadable_checkpoint(tmp_path, monkeypatch):
     assert int(fresh.step) == 2
 
 
-def test_checkpoint_of_other_models_is_refused_by_name(tmp_path):
-    config = TINY.replace(output_dir=str(tmp_path / "run"))
-    train(config, progress=False)
+def _copy_of(run, tmp_path):
+    """A copy of a finished run (the session's ``tiny_run``) to change."""
+    return Path(shutil.copytree(run, tmp_path / "run"))
+
+
+def test_checkpoint_of_other_models_is_refused_by_name(tmp_path, tiny_run):
+    run = _copy_of(tiny_run, tmp_path)
+    config = TINY.replace(output_dir=str(run))
     with pytest.raises(TrainingError, match="base_filters=8 there, 16 here"):
         train(config.replace(base_filters=16, epochs=2), progress=False)
     # without the saved settings, the checkpoint itself is checked
-    (tmp_path / "run" / "config.json").unlink()
+    (run / "config.json").unlink()
     with pytest.raises(TrainingError, match="does not fit these models"):
         train(config.replace(base_filters=16, epochs=2), progress=False)
 
 
-def test_a_finished_run_is_not_overwritten(tmp_path):
-    config = TINY.replace(output_dir=str(tmp_path / "run"))
-    train(config, progress=False)
-    before = (tmp_path / "run" / "history.csv").read_text()
+def test_a_finished_run_is_not_overwritten(tmp_path, tiny_run):
+    run = _copy_of(tiny_run, tmp_path)
+    before = {p.relative_to(run): p.read_bytes() for p in run.rglob("*") if p.is_file()}
     with pytest.raises(TrainingError, match="already finished 1 epochs"):
-        train(config, progress=False)
-    assert (tmp_path / "run" / "history.csv").read_text() == before
+        train(TINY.replace(output_dir=str(run)), progress=False)
+    after = {p.relative_to(run): p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    assert after == before
 
 
 def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
@@ -398,13 +397,12 @@ def test_learning_rate_schedule():
     assert all(float(o.learning_rate) == pytest.approx(2e-4 / 3) for o in gan.optimizers.values())
 
 
-def test_same_seed_gives_the_same_losses(tmp_path):
-    runs = [
-        train(TINY.replace(output_dir=str(tmp_path / name)), progress=False).history.rows
-        for name in ("one", "two")
-    ]
-    assert runs[0][0]["cycle"] == runs[1][0]["cycle"]
-    assert runs[0][0]["disc_x"] == runs[1][0]["disc_x"]
+def test_same_seed_gives_the_same_losses(tmp_path, tiny_run):
+    # tiny_run trained the same profile from the same seed, in this process or another
+    again = train(TINY.replace(output_dir=str(tmp_path / "again")), progress=False).history
+    first = training.History.read(tiny_run / "history.csv")
+    for key in ("cycle", "disc_x", "gen_g", "identity_g"):
+        assert again.rows[0][key] == first.rows[0][key], key
 
 
 @pytest.mark.parametrize("precision", ["mixed_bfloat16", "mixed_float16"])
@@ -500,17 +498,27 @@ class _Recorder(tf.keras.callbacks.Callback):
         self.calls.append(("end", logs["interrupted"]))
 
 
-def test_user_callbacks_run_beside_the_package_and_can_stop_training(tmp_path):
+def test_user_callbacks_run_beside_the_package_and_can_stop_training(tmp_path, capsys):
+    """A callback stops the run; resumed with another setting, the run says from where and
+    what changed, and the callbacks see the steps left."""
     config = TINY.replace(output_dir=str(tmp_path / "run"), epochs=2)
     stopper = _Recorder(stop_after=2)
     stopped = train(config, progress=False, callbacks=[stopper])
+    assert "Resuming" not in capsys.readouterr().out  # a new run has nothing to say
     assert stopper.calls[0] == ("begin", 2, 4)
     assert [c[:2] for c in stopper.calls[1:3]] == [("batch", 0), ("batch", 1)]
     assert stopper.calls[1][2] == ["cycle", "disc_x"]  # the step's losses, as floats
     assert stopper.calls[-1] == ("end", True)
     assert stopped.interrupted and stopped.checkpoint.endswith("ckpt-2")  # saved on stopping
     recorder = _Recorder()
-    train(config, progress=False, callbacks=[recorder])
+    train(config.replace(lambda_identity=0.3), progress=False, callbacks=[recorder])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == (
+        f"Resuming {tmp_path / 'run'} from {tmp_path / 'run' / 'checkpoints' / 'ckpt-2'}: "
+        "epoch 1 of 2, step 2 (2 steps into the epoch)."
+    )
+    assert lines[1].startswith("Settings that differ from ")
+    assert lines[2:] == ["  lambda_identity: 0.5 -> 0.3"]
     # resumed at step 2: batches 2 and 3 of epoch 1, then epoch 2
     assert [c for c in recorder.calls if c[0] != "batch"] == [
         ("begin", 2, 4),
@@ -532,21 +540,6 @@ def test_a_callback_can_stop_at_the_end_of_an_epoch(tmp_path):
     assert result.interrupted and (int(result.model.step), int(result.model.epoch)) == (4, 1)
     assert [r["epoch"] for r in result.history.rows] == [1]
     assert result.checkpoint.endswith("ckpt-4")
-
-
-def test_a_resumed_run_says_from_where_and_what_changed(tmp_path, capsys):
-    config = TINY.replace(output_dir=str(tmp_path / "run"), epochs=2)
-    train(config, progress=False, max_steps=5)
-    assert "Resuming" not in capsys.readouterr().out  # a new run has nothing to say
-    train(config.replace(lambda_identity=0.3, epochs=3), progress=False, max_steps=1)
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == (
-        f"Resuming {tmp_path / 'run'} from {tmp_path / 'run' / 'checkpoints' / 'ckpt-5'}: "
-        "epoch 2 of 3, step 5 (1 steps into the epoch)."
-    )
-    assert lines[1].startswith("Settings that differ from ")
-    assert lines[2:4] == ["  lambda_identity: 0.5 -> 0.3", "  epochs: 2 -> 3"]
-    assert len(lines) == 4
 
 
 def test_precision_auto_never_picks_an_emulated_bfloat16():
