@@ -1,11 +1,14 @@
 """Time CycleGAN training steps on random inputs and compare with the matmul peak.
 
     python benchmarks/train_step.py --size 256 --steps 10 --impl fused --precision float32
+    python benchmarks/train_step.py --profile demo --steps 10 --precision float32 mixed_bfloat16
 
 Prints the median step time, images per second, achieved GFLOP/s (convolution FLOPs of the
 step, counted from the layer shapes: see common.step_flops) and that rate as a share of a
 float32 matmul peak measured in the same process. The last line is `step_s <median>`.
 Several --impl/--precision values run side by side in one process, so ratios are fair.
+``--profile`` starts from a profile's networks (default: the tutorial's); ``--size``,
+``--batch`` and ``--filters`` (both networks' base width) default to that profile's.
 
 ``tutorial`` is the seed's formulation throughout: its step, stock Keras convolutions and
 Keras' Adam. ``fused`` is the package's default: batched calls, matrix products on the
@@ -27,17 +30,13 @@ from cyclegan_lesson.config import PROFILES  # noqa: E402
 from cyclegan_lesson.step import CycleGAN  # noqa: E402
 
 
-def bench(size, steps, impl, precision, generator, batch, jit, filters, stock_convs=False):
-    config = PROFILES["tutorial"].replace(
-        image_size=size,
-        generator=generator,
+def bench(config, steps, impl, precision, jit, stock_convs=False):
+    config = config.replace(
         precision=precision,
-        batch_size=batch,
         jit_compile=jit,
-        base_filters=filters,
-        discriminator_filters=filters,
         impl=impl,  # tutorial: the seed's step, stock Keras layers, Keras' Adam
     )
+    size, batch = config.image_size, config.batch_size
     gan = CycleGAN(config)
     if stock_convs:  # the fused step without the small-map convolutions
         for model in gan.models.values():
@@ -51,7 +50,8 @@ def bench(size, steps, impl, precision, generator, batch, jit, filters, stock_co
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--profile", default="tutorial", choices=sorted(PROFILES))
+    parser.add_argument("--size", type=int, help="image size (default: the profile's)")
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--impl", nargs="+", default=["fused"], choices=["fused", "tutorial"])
     parser.add_argument(
@@ -60,9 +60,11 @@ def main() -> None:
         default=["float32"],
         choices=["float32", "mixed_bfloat16", "mixed_float16"],
     )
-    parser.add_argument("--generator", default="unet", choices=["unet", "resnet"])
-    parser.add_argument("--batch", type=int, default=1)
-    parser.add_argument("--filters", type=int, default=64)
+    parser.add_argument("--generator", choices=["unet", "resnet"], help="(default: the profile's)")
+    parser.add_argument("--batch", type=int, help="batch size (default: the profile's)")
+    parser.add_argument(
+        "--filters", type=int, help="both networks' base filters (default: the profile's)"
+    )
     parser.add_argument("--jit", action="store_true", help="XLA-compile the step")
     parser.add_argument(
         "--stock-convs",
@@ -70,29 +72,29 @@ def main() -> None:
         help="the fused step on stock Keras convolutions (no matrix products on small maps)",
     )
     args = parser.parse_args()
+    config = PROFILES[args.profile]
+    changes = {"image_size": args.size, "batch_size": args.batch, "generator": args.generator}
+    if args.filters is not None:
+        changes.update(base_filters=args.filters, discriminator_filters=args.filters)
+    config = config.replace(**{k: v for k, v in changes.items() if v is not None})
 
     print(f"machine: {machine()}")
+    print(
+        f"profile {args.profile}: {config.generator} {config.image_size}px, batch "
+        f"{config.batch_size}, filters {config.base_filters} / {config.discriminator_filters}"
+    )
     peak = matmul_peak_gflops()
     print(f"float32 matmul peak: {peak:.1f} GFLOP/s")
     results = []
     for impl in args.impl:
         for precision in args.precision:
-            seconds, flops = bench(
-                args.size,
-                args.steps,
-                impl,
-                precision,
-                args.generator,
-                args.batch,
-                args.jit,
-                args.filters,
-                args.stock_convs,
-            )
+            seconds, flops = bench(config, args.steps, impl, precision, args.jit, args.stock_convs)
             rate = flops / seconds / 1e9
             results.append((impl, precision, seconds))
+            batch = config.batch_size
             print(
-                f"{impl:>8} {precision:>14} {args.generator} {args.size}px batch {args.batch}: "
-                f"{seconds:.3f} s/step  {args.batch / seconds:.2f} img/s  "
+                f"{impl:>8} {precision:>14} {config.generator} {config.image_size}px batch "
+                f"{batch}: {seconds:.3f} s/step  {batch / seconds:.2f} img/s  "
                 f"{rate:.1f} GFLOP/s ({flops / 1e9:.1f} GFLOP/step)  "
                 f"{100 * rate / peak:.0f}% of peak",
                 flush=True,
