@@ -18,7 +18,13 @@ def _load(name: str):
 
 def test_outline_halo_research_runs_on_the_package():
     # every script imports (their package imports are at the top) ...
-    for name in ("experiment", "hidden_colour", "outline_judge", "supervised_outline"):
+    for name in (
+        "background_texture",
+        "experiment",
+        "hidden_colour",
+        "outline_judge",
+        "supervised_outline",
+    ):
         _load(name)
     # ... and measures a hand-made example as it did
     _load("test_outline_halo").test_silhouette_gain_bins_by_hand()
