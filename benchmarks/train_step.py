@@ -85,13 +85,12 @@ def main() -> None:
     )
     peak = matmul_peak_gflops()
     print(f"float32 matmul peak: {peak:.1f} GFLOP/s")
-    results = []
+    results, batch = [], config.batch_size
     for impl in args.impl:
         for precision in args.precision:
             seconds, flops = bench(config, args.steps, impl, precision, args.jit, args.stock_convs)
             rate = flops / seconds / 1e9
             results.append((impl, precision, seconds))
-            batch = config.batch_size
             print(
                 f"{impl:>8} {precision:>14} {config.generator} {config.image_size}px batch "
                 f"{batch}: {seconds:.3f} s/step  {batch / seconds:.2f} img/s  "

@@ -301,6 +301,11 @@ def _copy_of(run, tmp_path):
     return Path(shutil.copytree(run, tmp_path / "run"))
 
 
+def _contents(run):
+    """Every file of a run folder, by its path in the folder."""
+    return {p.relative_to(run): p.read_bytes() for p in run.rglob("*") if p.is_file()}
+
+
 def test_checkpoint_of_other_models_is_refused_by_name(tmp_path, tiny_run):
     run = _copy_of(tiny_run, tmp_path)
     config = TINY.replace(output_dir=str(run))
@@ -314,11 +319,10 @@ def test_checkpoint_of_other_models_is_refused_by_name(tmp_path, tiny_run):
 
 def test_a_finished_run_is_not_overwritten(tmp_path, tiny_run):
     run = _copy_of(tiny_run, tmp_path)
-    before = {p.relative_to(run): p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    before = _contents(run)
     with pytest.raises(TrainingError, match="already finished 1 epochs"):
         train(TINY.replace(output_dir=str(run)), progress=False)
-    after = {p.relative_to(run): p.read_bytes() for p in run.rglob("*") if p.is_file()}
-    assert after == before
+    assert _contents(run) == before
 
 
 def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
