@@ -130,6 +130,13 @@ class Config:
         "losses",
         "weight of the identity loss, in units of lambda_cycle (the seed's LAMBDA * 0.5); 0 = none",
     )
+    lambda_change: float = _setting(
+        0.0,
+        "losses",
+        "weight of the change loss: each generator pays it times mean |G(x) - x| on the "
+        "images it translates, a price on every pixel it changes (Shrivastava et al. 2017); "
+        "0 = none, as in the tutorial",
+    )
     lambda_mask: float = _setting(
         2.0,
         "losses",
@@ -346,7 +353,9 @@ PROFILES: dict[str, Config] = {
     # The tutorial's networks trained on a laptop CPU: the built-in toy horse2zebra at 128 px,
     # slimmer networks (U-Net with 24 base filters, PatchGAN with 16), batches of 4, 7 epochs.
     # From the paper and the authors' code: LSGAN, an image pool of 50, no decoder dropout and
-    # a learning rate that decays over the last 4 epochs.
+    # a learning rate that decays over the last 4 epochs. One loss the tutorial lacks: each
+    # generator pays for the pixels it changes (lambda_change), without which G paints faint
+    # stripes over the horses' grass and sky (research/outline-halo/quality-bar.md).
     "demo": Config(
         dataset="toy",
         image_size=128,
@@ -355,6 +364,7 @@ PROFILES: dict[str, Config] = {
         dropout_layers=0,
         batch_size=4,
         loss="lsgan",
+        lambda_change=4.0,
         pool_size=50,
         epochs=7,
         decay_epochs=4,

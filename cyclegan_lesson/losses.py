@@ -60,6 +60,19 @@ def identity_loss(
     return lam * weight * tf.reduce_mean(tf.abs(diff))
 
 
+def change_loss(
+    real_image: tf.Tensor, translated_image: tf.Tensor, weight: float = 2.0
+) -> tf.Tensor:
+    """``weight`` * mean |x - G(x)|: the price of every pixel a generator changes on the images
+    it translates (the self-regularisation of Shrivastava et al. 2017). The identity loss asks
+    G to leave its *target* domain alone; this one charges it for each change to its *source*
+    domain too, so a change must buy more realism from the discriminator than it costs. An
+    animal's new coat pays; a faint texture over the grass or an outline grown by a pixel
+    does not. Images in [-1, 1]; the result is a scalar >= 0, in float32."""
+    diff = tf.cast(real_image, tf.float32) - tf.cast(translated_image, tf.float32)
+    return weight * tf.reduce_mean(tf.abs(diff))
+
+
 def mask_loss(mask: tf.Tensor, weight: float = 2.0) -> tf.Tensor:
     """``weight`` * mean(mask): the price of an attention-guided generator's changes. Masks
     are in [0, 1]; 1 where the generator paints its own content, 0 where the input passes

@@ -141,6 +141,8 @@ HISTORY_FIELDS = (
     "cycle",
     "identity_g",
     "identity_f",
+    "change_g",
+    "change_f",
     "mask_g",
     "mask_f",
     "mask_cycle",

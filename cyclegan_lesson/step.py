@@ -34,6 +34,8 @@ GENERATOR_TERMS = {
     "cycle": ("generator_g", "generator_f"),  # x -> G -> F -> x and y -> F -> G -> y
     "identity_g": ("generator_g",),  # G(y) = y
     "identity_f": ("generator_f",),  # F(x) = x
+    "change_g": ("generator_g",),  # G pays for every pixel of x it changes
+    "change_f": ("generator_f",),  # F pays for every pixel of y it changes
     "mask_g": ("generator_g",),  # with attention: G's masks on real images
     "mask_f": ("generator_f",),  # F's masks on real images
     "mask_cycle": ("generator_g", "generator_f"),  # the round trip's masks
@@ -182,6 +184,8 @@ class CycleGAN(tf.Module):
             + losses.cycle_loss(y, out["G(F(y))"], cycle_weight),
             "identity_g": losses.identity_loss(y, out["G(y)"], c.lambda_cycle, c.lambda_identity),
             "identity_f": losses.identity_loss(x, out["F(x)"], c.lambda_cycle, c.lambda_identity),
+            "change_g": losses.change_loss(x, out["G(x)"], c.lambda_change),
+            "change_f": losses.change_loss(y, out["F(y)"], c.lambda_change),
             # Each generator pays lambda_mask times its mean mask over its three inputs in a
             # step: a real image of each domain and the other generator's fake.
             "mask_g": self._mask_price(out, "G(x)", "G(y)"),

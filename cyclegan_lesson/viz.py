@@ -160,6 +160,7 @@ LOSS_GROUPS = {
     "discriminators": ("disc_x", "disc_y"),
     "cycle (both directions)": ("cycle",),
     "identity": ("identity_g", "identity_f"),
+    "change price": ("change_g", "change_f"),
     "attention masks' price": ("mask_g", "mask_f", "mask_cycle"),
 }
 

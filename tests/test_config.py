@@ -97,6 +97,7 @@ def test_differences_from_the_tutorial_list_every_changed_setting():
     changed = {name: (mine, theirs) for name, mine, theirs in demo.differences_from()}
     assert changed["image_size"] == (128, 256)
     assert changed["loss"] == ("lsgan", "bce")
+    assert changed["lambda_change"] == (4.0, 0.0)  # the one loss the tutorial lacks
     assert "output_dir" not in changed and "generator" not in changed
     assert "attention" not in changed  # the demo trains the tutorial's generators
     table = demo.describe_differences()

@@ -48,6 +48,21 @@ def test_cycle_and_identity_by_hand():
     assert float(losses.identity_loss(x, x_hat, lam=10, weight=0.1)) == pytest.approx(0.5)
 
 
+def test_change_loss_by_hand_and_its_gradient():
+    x = tf.constant([[0.0, 1.0], [-1.0, 0.5]])
+    g_x = tf.Variable([[0.5, 1.0], [0.0, 0.25]])  # |diff| = 0.5, 0, 1, 0.25: mean 0.4375
+    with tf.GradientTape() as tape:
+        price = losses.change_loss(x, g_x, 2.0)
+    assert float(price) == pytest.approx(0.875)
+    assert float(losses.change_loss(x, g_x, 0.0)) == 0.0
+    assert float(losses.change_loss(x, x)) == 0.0
+    # each changed pixel is pushed back towards x with weight / N; an unchanged one (L1's
+    # subgradient at 0) is left alone
+    np.testing.assert_allclose(tape.gradient(price, g_x), [[0.5, 0.0], [0.5, -0.5]])
+    half = tf.cast(x, tf.bfloat16)  # a mixed-precision output: the price is float32
+    assert losses.change_loss(x, half).dtype == tf.float32
+
+
 def test_generator_bce_gradient_is_sigmoid_minus_one_over_n():
     logits = tf.Variable([[0.3, -1.2], [2.0, 0.0]])
     with tf.GradientTape() as tape:

@@ -115,6 +115,39 @@ def test_mask_price_by_hand(impl):
     np.testing.assert_allclose(difference, [0, 0, 0, 3.0 * 0.25 * 0.75], atol=1e-5)
 
 
+@pytest.mark.parametrize("impl", ["fused", "tutorial"])
+def test_change_price_by_hand(impl):
+    """Each generator pays lambda_change * mean |G(x) - x| on the images it translates, in
+    its own total only, and the gradient it adds is that term's alone."""
+    rng = np.random.default_rng(1)
+    x, y = (tf.constant(rng.uniform(-1, 1, (2, 32, 32, 3)), tf.float32) for _ in range(2))
+    config = TINY.replace(loss="lsgan", lambda_change=3.0)
+    models = no_dropout_models()
+    gan = CycleGAN(config, models=models)
+    grads, values = getattr(gan, f"{impl}_gradients")(x, y)
+    g, f = models["generator_g"], models["generator_f"]
+    for key, net, real in (("change_g", g, x), ("change_f", f, y)):
+        want = 3.0 * np.mean(np.abs(net(real, training=True).numpy() - real.numpy()))
+        assert float(values[key]) == pytest.approx(want, rel=1e-5), key
+    for own in "gf":
+        parts = values[f"gen_{own}"] + values["cycle"] + values[f"identity_{own}"]
+        total = values[f"total_gen_{own}"]
+        assert float(total - parts) == pytest.approx(float(values[f"change_{own}"]), rel=1e-4)
+    plain = CycleGAN(config.replace(lambda_change=0.0), models=models)
+    grads_plain, values_plain = getattr(plain, f"{impl}_gradients")(x, y)
+    assert float(values_plain["change_g"]) == float(values_plain["change_f"]) == 0.0
+    with tf.GradientTape() as tape:
+        price = 3.0 * tf.reduce_mean(tf.abs(g(x, training=True) - x))
+    reference = tape.gradient(price, g.trainable_variables)
+    for got, without, want in zip(
+        grads["generator_g"], grads_plain["generator_g"], reference, strict=True
+    ):
+        np.testing.assert_allclose(got - without, want, atol=2e-5)
+    for name in ("discriminator_x", "discriminator_y"):  # the price is not theirs
+        for got, without in zip(grads[name], grads_plain[name], strict=True):
+            np.testing.assert_allclose(got, without, atol=1e-6)
+
+
 def test_without_attention_the_masks_cost_nothing():
     gan = CycleGAN(TINY, models=no_dropout_models())
     x = tf.zeros([1, 32, 32, 3])
@@ -468,13 +501,16 @@ def test_previews_show_in_a_notebook_as_small_jpegs(monkeypatch):
 def test_each_total_is_the_sum_of_the_terms_its_generator_owns():
     from cyclegan_lesson.step import GENERATOR_TERMS
 
-    gan = CycleGAN(TINY.replace(attention=True, lambda_mask=1.0), models=no_dropout_models())
+    gan = CycleGAN(
+        TINY.replace(attention=True, lambda_mask=1.0, lambda_change=0.5), models=no_dropout_models()
+    )
     x = tf.random.uniform([1, 32, 32, 3], -1, 1, seed=3)
     _, values = gan.fused_gradients(x, -x)
-    g = ["gen_g", "cycle", "identity_g", "mask_g", "mask_cycle"]
-    f = ["gen_f", "cycle", "identity_f", "mask_f", "mask_cycle"]
+    g = ["gen_g", "cycle", "identity_g", "change_g", "mask_g", "mask_cycle"]
+    f = ["gen_f", "cycle", "identity_f", "change_f", "mask_f", "mask_cycle"]
     for total, terms in (("total_gen_g", g), ("total_gen_f", f)):
         assert float(values[total]) == pytest.approx(sum(float(values[t]) for t in terms))
+    assert float(values["change_g"]) > 0 and float(values["change_f"]) > 0
     # the terms that need both generators are the round trip's
     shared = [t for t, owners in GENERATOR_TERMS.items() if len(owners) == 2]
     assert shared == ["cycle", "mask_cycle"]

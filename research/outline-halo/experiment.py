@@ -25,6 +25,9 @@
   a Keras callback of ``training.train``) and evaluate the averaged generators too.
 * ``--discriminator-lr-factor F``: the discriminators learn at F times the generators' rate
   (same schedule; a callback sets it at the start of every epoch).
+* ``--source-price W``: each generator also pays ``W`` times the mean |G(x) - x| on its own
+  domain's real images (the self-regularisation of Shrivastava et al. 2017): the price on
+  every pixel G changes that attention's mask gave, kept in the tutorial's generators.
 * ``--one-coat``: every horse of the toy dataset (train, test and paired scenes) gets the
   same coat, half way between brown and tan, so a zebra drops nothing F needs: is the halo
   where G hides the horse's colour for the cycle (Chu et al. 2017)? A diagnosis, not a fix:
@@ -38,7 +41,7 @@ repeat them. (The variants that replace the generators replace them with plain o
     python research/outline-halo/experiment.py OUT_DIR [--full-res-skip 16]
         [--discriminator-layers 2] [--discriminator-first 64] [--discriminator-x-filters 32]
         [--local-critic 16] [--residual] [--ema 0.999]
-        [--discriminator-lr-factor 0.5] [--one-coat] [FIELD=VALUE ...]
+        [--discriminator-lr-factor 0.5] [--source-price 1] [--one-coat] [FIELD=VALUE ...]
 
 Results (quality-bar.md, "What we tried"): the full-resolution skip (16) sharpened
 B -> A (IoU 0.868) but A -> B put stray marks in the grass (IoU 0.579); the 34x34 PatchGAN gave
@@ -64,7 +67,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from cyclegan_lesson import evaluation, toy, training
+from cyclegan_lesson import evaluation, losses, step, toy, training
 from cyclegan_lesson import models as m
 from cyclegan_lesson.config import get_config
 from cyclegan_lesson.data import load_domains
@@ -198,6 +201,25 @@ def training_callbacks(average: WeightAverage | None, discriminator_lr_factor: f
     return callbacks
 
 
+def source_price(weight: float) -> None:
+    """Make each generator pay ``weight`` * mean |G(x) - x| (and F: |F(y) - y|), booked
+    under its identity term so that both training steps and the history see it."""
+    loss_values = step.CycleGAN.loss_values
+
+    def with_price(self, out):
+        values = loss_values(self, out)
+        for term, total, real, call in (
+            ("identity_g", "total_gen_g", "x", "G(x)"),
+            ("identity_f", "total_gen_f", "y", "F(y)"),
+        ):
+            price = losses.identity_loss(out[real], out[call], weight, 1.0)
+            values[term] = values[term] + price
+            values[total] = values[total] + price
+        return values
+
+    step.CycleGAN.loss_values = with_price
+
+
 ONE_COAT = 0.5 * (np.array([0.42, 0.26, 0.13]) + np.array([0.8, 0.64, 0.43]))
 
 
@@ -223,6 +245,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--local-critic", type=int, default=0, metavar="FILTERS")
     parser.add_argument("--ema", type=float, default=0.0, metavar="DECAY")
     parser.add_argument("--discriminator-lr-factor", type=float, default=1.0, metavar="F")
+    parser.add_argument("--source-price", type=float, default=0.0, metavar="W")
     parser.add_argument("--one-coat", action="store_true")
     parser.add_argument("fields", nargs="*", metavar="FIELD=VALUE")
     args = parser.parse_intermixed_args(argv)
@@ -230,6 +253,8 @@ def main(argv: list[str] | None = None) -> None:
     config = get_config("demo", {**fields, "output_dir": args.out}, env={})
     if args.one_coat:
         one_coat()
+    if args.source_price:
+        source_price(args.source_price)
     keras.utils.set_random_seed(config.seed)
     models = m.build_models(config)
     if args.full_res_skip:
