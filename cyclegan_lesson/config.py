@@ -179,8 +179,8 @@ class Config:
         "auto",
         "optimisation",
         "Keras dtype policy: 'float32', or mixed precision with float16 (loss-scaled) or "
-        "bfloat16 compute; 'auto' picks mixed_float16 on a GPU, mixed_bfloat16 on a CPU with "
-        "native bfloat16 (AVX512_BF16 or AMX) and float32 on other CPUs",
+        "bfloat16 compute; 'auto' picks mixed_float16 on a GPU, mixed_bfloat16 on a CPU where "
+        "it measured faster (AMX, or AVX512_BF16 on AMD) and float32 on other CPUs",
         choices=PRECISIONS,
     )
     impl: str = _setting(

@@ -208,37 +208,71 @@ EMULATED_BF16_COST = (
     "in float32 on a 2-core AMD EPYC (Zen 3: AVX2, no AVX-512)"
 )
 EMULATED_BF16_SECONDS = {"bf16": 4.70, "f32": 0.62}
+# Native is not always faster. Where bfloat16 measured faster than float32: AMX's tile units,
+# and AVX512_BF16 on AMD's cores (Zen 5: 0.22-0.25 s against 0.28 s for the demo's step). On
+# an Intel core with AVX512_BF16 but no AMX (a VM that hides AMX, or Cooper Lake) oneDNN's
+# bfloat16 kernels lost to float32; measured with
+# `python benchmarks/train_step.py --profile demo --steps 10 --precision float32 mixed_bfloat16`:
+SLOW_BF16_COST = (
+    "the demo's fused step took {bf16:.2f} s in mixed_bfloat16 against {f32:.2f} s in float32 "
+    "on a 2-core Intel Xeon (family 6, model 207: AVX512_BF16, no AMX)"
+)
+SLOW_BF16_SECONDS = {"bf16": 0.549, "f32": 0.396}
 
 
 def cpu_flags() -> set[str]:
     """The CPU's feature flags from /proc/cpuinfo (an empty set where there is none)."""
+    return set(_cpuinfo_field("flags").split())
+
+
+def cpu_vendor() -> str:
+    """The CPU's vendor as /proc/cpuinfo names it (``GenuineIntel``, ``AuthenticAMD``), or
+    an empty string where there is none."""
+    return _cpuinfo_field("vendor_id").strip()
+
+
+def _cpuinfo_field(name: str) -> str:
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("flags"):
-                    return set(line.partition(":")[2].split())
+                if line.split(":")[0].strip() == name:
+                    return line.partition(":")[2]
     except OSError:
         pass
-    return set()
+    return ""
 
 
-def resolve_precision(precision: str, gpu: bool | None = None, flags=None) -> str:
+def fast_bf16(flags, vendor: str) -> bool:
+    """Whether a CPU with these flags, from this vendor, runs mixed_bfloat16 faster than
+    float32: with AMX, or with AVX512_BF16 on an AMD core (see :data:`SLOW_BF16_COST`)."""
+    return "amx_bf16" in flags or ("avx512_bf16" in flags and vendor == "AuthenticAMD")
+
+
+def resolve_precision(
+    precision: str, gpu: bool | None = None, flags=None, vendor: str | None = None
+) -> str:
     """The dtype policy for ``Config.precision``. ``"auto"``: ``mixed_float16`` on a GPU,
-    ``mixed_bfloat16`` on a CPU with native bfloat16 (AVX512_BF16 or AMX), ``float32``
-    otherwise. Any other value is kept; ``mixed_bfloat16`` on a CPU without native bfloat16
-    warns with what it costs. ``gpu`` and ``flags`` default to this machine's."""
+    ``mixed_bfloat16`` on a CPU where it measured faster than float32 (:func:`fast_bf16`:
+    AMX, or AVX512_BF16 on AMD), ``float32`` otherwise. Any other value is kept;
+    ``mixed_bfloat16`` on a CPU where it is slower warns with what it costs. ``gpu``,
+    ``flags`` and ``vendor`` default to this machine's."""
     if gpu is None:
         gpu = bool(tf.config.list_physical_devices("GPU"))
     flags = cpu_flags() if flags is None else set(flags)
+    vendor = cpu_vendor() if vendor is None else vendor
     native = any(flag in flags for flag in NATIVE_BF16_FLAGS)
+    fast = fast_bf16(flags, vendor)
     if precision == "auto":
-        return "mixed_float16" if gpu else "mixed_bfloat16" if native else "float32"
-    if precision == "mixed_bfloat16" and not gpu and not native:
+        return "mixed_float16" if gpu else "mixed_bfloat16" if fast else "float32"
+    if precision == "mixed_bfloat16" and not gpu and not fast:
+        if native:
+            why = "is slower than float32 on this CPU (AVX512_BF16 without AMX): "
+            cost = SLOW_BF16_COST.format(**SLOW_BF16_SECONDS)
+        else:
+            why = "on a CPU without native bfloat16 (AVX512_BF16 or AMX) is emulated and slow: "
+            cost = EMULATED_BF16_COST.format(**EMULATED_BF16_SECONDS)
         warnings.warn(
-            "precision mixed_bfloat16 on a CPU without native bfloat16 (AVX512_BF16 or AMX) "
-            "is emulated and slow: "
-            + EMULATED_BF16_COST.format(**EMULATED_BF16_SECONDS)
-            + ". Use --precision auto (float32 here).",
+            f"precision mixed_bfloat16 {why}{cost}. Use --precision auto (float32 here).",
             stacklevel=2,
         )
     return precision

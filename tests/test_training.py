@@ -582,24 +582,34 @@ def test_a_callback_can_stop_at_the_end_of_an_epoch(tmp_path):
     assert result.checkpoint.endswith("ckpt-4")
 
 
-def test_precision_auto_never_picks_an_emulated_bfloat16():
+def test_precision_auto_picks_bfloat16_only_where_it_measured_faster():
+    amd, intel = "AuthenticAMD", "GenuineIntel"
     zen3 = {"avx2", "fma"}
+    zen5 = {"avx2", "avx512f", "avx512_bf16"}
     sapphire_rapids = {"avx2", "avx512f", "avx512_bf16", "amx_bf16"}
-    assert speedups.resolve_precision("auto", gpu=False, flags=zen3) == "float32"
-    assert speedups.resolve_precision("auto", gpu=False, flags=sapphire_rapids) == (
-        "mixed_bfloat16"
-    )
-    assert speedups.resolve_precision("auto", gpu=True, flags=zen3) == "mixed_float16"
+    no_amx = {"avx2", "avx512f", "avx512_bf16", "avx512_fp16"}  # an Intel VM hiding AMX
+
+    def auto(flags, vendor, gpu=False):
+        return speedups.resolve_precision("auto", gpu=gpu, flags=flags, vendor=vendor)
+
+    assert auto(zen3, amd) == "float32"
+    assert auto(zen5, amd) == auto(sapphire_rapids, intel) == "mixed_bfloat16"
+    assert auto(no_amx, intel) == "float32"
+    assert auto(zen3, amd, gpu=True) == auto(no_amx, intel, gpu=True) == "mixed_float16"
     cost = "without native bfloat16.*4.7 s in mixed_bfloat16 against 0.62 s in float32"
     with pytest.warns(UserWarning, match=cost):
-        assert speedups.resolve_precision("mixed_bfloat16", gpu=False, flags=zen3) == (
+        assert speedups.resolve_precision("mixed_bfloat16", False, zen3, amd) == ("mixed_bfloat16")
+    slower = "slower than float32 on this CPU.*0.55 s in mixed_bfloat16 against 0.40 s"
+    with pytest.warns(UserWarning, match=slower):
+        assert speedups.resolve_precision("mixed_bfloat16", False, no_amx, intel) == (
             "mixed_bfloat16"
         )
     # asked for plainly, any other policy is kept as it is, without a word
-    assert speedups.resolve_precision("float32", gpu=True, flags=sapphire_rapids) == "float32"
-    assert speedups.resolve_precision("mixed_bfloat16", gpu=False, flags=sapphire_rapids) == (
-        "mixed_bfloat16"
-    )
+    assert speedups.resolve_precision("float32", True, sapphire_rapids, intel) == "float32"
+    for flags, vendor in ((sapphire_rapids, intel), (zen5, amd)):
+        assert speedups.resolve_precision("mixed_bfloat16", False, flags, vendor) == (
+            "mixed_bfloat16"
+        )
     # the step builds its models under the policy it resolved
     gan = CycleGAN(TINY.replace(precision="auto"), models=None)
     assert gan.precision == speedups.resolve_precision("auto")
