@@ -54,6 +54,11 @@ filters in the PatchGAN's first conv (``--discriminator-first 64``) cut the halo
 0.643 / 0.841. Residual generators copy well (identity L1 0.010 / 0.012) but keep the halo
 (0.164) and mark the grass both ways: 0.641 / 0.284. With one coat for every horse the halo
 stays (0.160 of the area; A -> B 0.718 / B -> A 0.859): it is not where G hides the colour.
+The price on change (``--source-price``, measured on the second edition's demo, without
+attention, in float32): W = 2 gave X -> Y 0.739 / 0.728 on seeds 0 / 1, W = 4 0.770 / 0.759,
+against 0.59-0.65 without it; the package now has it as ``lambda_change`` (4 in the demo
+profile), so with the current demo add ``lambda_change=0`` to this script's runs to repeat
+the earlier rows.
 """
 
 from __future__ import annotations
