@@ -137,22 +137,6 @@ def ablations(base: Config) -> tuple[Variant, ...]:
         variants.append(Variant("no image pool", {"pool_size": 0}, "D judges only new fakes"))
     else:
         variants.append(Variant("image pool", {"pool_size": 50}, "D also judges old fakes"))
-    if base.lambda_change:
-        variants.append(
-            Variant(
-                "no change price",
-                {"lambda_change": 0.0},
-                "the tutorial's losses: nothing charges G for repainting the grass",
-            )
-        )
-    else:
-        variants.append(
-            Variant(
-                "change price",
-                {"lambda_change": 4.0},
-                "each generator pays for every pixel it changes",
-            )
-        )
     if base.discriminator_filters != base.base_filters:
         variants.append(
             Variant(

@@ -547,7 +547,7 @@ def test_user_callbacks_run_beside_the_package_and_can_stop_training(tmp_path, c
     assert "Resuming" not in capsys.readouterr().out  # a new run has nothing to say
     assert stopper.calls[0] == ("begin", 2, 4)
     assert [c[:2] for c in stopper.calls[1:3]] == [("batch", 0), ("batch", 1)]
-    assert stopper.calls[1][2] == ["cycle", "disc_x"]  # the step's losses, as floats
+    assert stopper.calls[1][2] == ["change_f", "change_g"]  # the step's losses, as floats
     assert stopper.calls[-1] == ("end", True)
     assert stopped.interrupted and stopped.checkpoint.endswith("ckpt-2")  # saved on stopping
     recorder = _Recorder()
