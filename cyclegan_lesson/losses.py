@@ -45,10 +45,14 @@ def generator_loss(generated: tf.Tensor, kind: str = "bce") -> tf.Tensor:
     return _bce(1.0, generated) if kind == "bce" else _mse(1.0, generated)
 
 
+def _mean_l1(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
+    """mean |a - b| in float32, whatever the images' dtype (mixed precision)."""
+    return tf.reduce_mean(tf.abs(tf.cast(a, tf.float32) - tf.cast(b, tf.float32)))
+
+
 def cycle_loss(real_image: tf.Tensor, cycled_image: tf.Tensor, lam: float = LAMBDA) -> tf.Tensor:
     """``lam`` * mean |x - F(G(x))|: the round trip should give the input back."""
-    diff = tf.cast(real_image, tf.float32) - tf.cast(cycled_image, tf.float32)
-    return lam * tf.reduce_mean(tf.abs(diff))
+    return lam * _mean_l1(real_image, cycled_image)
 
 
 def identity_loss(
@@ -56,8 +60,7 @@ def identity_loss(
 ) -> tf.Tensor:
     """``lam * weight`` * mean |y - G(y)|: a generator fed its own target domain should leave
     the image alone (the seed's LAMBDA * 0.5)."""
-    diff = tf.cast(real_image, tf.float32) - tf.cast(same_image, tf.float32)
-    return lam * weight * tf.reduce_mean(tf.abs(diff))
+    return lam * weight * _mean_l1(real_image, same_image)
 
 
 def change_loss(
@@ -69,8 +72,7 @@ def change_loss(
     domain too, so a change must buy more realism from the discriminator than it costs. An
     animal's new coat pays; a faint texture over the grass or an outline grown by a pixel
     does not. Images in [-1, 1]; the result is a scalar >= 0, in float32."""
-    diff = tf.cast(real_image, tf.float32) - tf.cast(translated_image, tf.float32)
-    return weight * tf.reduce_mean(tf.abs(diff))
+    return weight * _mean_l1(real_image, translated_image)
 
 
 def mask_loss(mask: tf.Tensor, weight: float = 2.0) -> tf.Tensor:
