@@ -137,6 +137,22 @@ def ablations(base: Config) -> tuple[Variant, ...]:
         variants.append(Variant("no image pool", {"pool_size": 0}, "D judges only new fakes"))
     else:
         variants.append(Variant("image pool", {"pool_size": 50}, "D also judges old fakes"))
+    if base.lambda_change:
+        variants.append(
+            Variant(
+                "no change price",
+                {"lambda_change": 0.0},
+                "the tutorial's losses: nothing charges G for repainting the grass",
+            )
+        )
+    else:
+        variants.append(
+            Variant(
+                "change price",
+                {"lambda_change": 4.0},
+                "each generator pays for every pixel it changes",
+            )
+        )
     if base.discriminator_filters != base.base_filters:
         variants.append(
             Variant(
@@ -145,11 +161,14 @@ def ablations(base: Config) -> tuple[Variant, ...]:
                 "D as wide as the generator",
             )
         )
+    # The mask's price replaces the change price: paying both, the generators learned to
+    # paint nothing (domain score 0, the identity) in the demo's 1,500-step ablation.
+    attention = {"attention": True, **({"lambda_change": 0.0} if base.lambda_change else {})}
     variants.append(
         Variant(
             "attention",
-            {"attention": True},
-            "generators that paint a mask and pay for every pixel they change",
+            attention,
+            "generators that paint a mask and pay for every pixel they paint",
         )
     )
     return tuple(variants)

@@ -21,6 +21,14 @@ def test_every_ablation_changes_one_setting_of_the_demo():
         config = variant.config(base, 0, "runs/x")
         changed = [name for name, _, _ in config.differences_from(base)]
         assert changed == list(variant.changes), variant.name
+    # one setting each, but for attention: its mask's price replaces the change price
+    one_each = [v for v in variants[1:] if v.name != "attention"]
+    assert all(len(v.changes) == 1 for v in one_each)
+    attention = next(v for v in variants if v.name == "attention")
+    assert attention.changes == {"attention": True, "lambda_change": 0.0}
+    assert next(v for v in variants if v.name == "no change price").changes == {
+        "lambda_change": 0.0
+    }
     wide = next(v for v in variants if v.name == "wide discriminator")
     assert wide.config(base, 0, "r").discriminator_filters == base.base_filters == 24
 
@@ -34,6 +42,9 @@ def test_the_ablations_adapt_to_a_base_that_has_their_setting_already():
     names = [v.name for v in experiments.ablations(base)]
     assert "LSGAN" in names and "image pool" in names and "wide discriminator" not in names
     assert "BCE" not in names and "no image pool" not in names
+    assert "change price" in names and "no change price" not in names
+    attention = next(v for v in experiments.ablations(base) if v.name == "attention")
+    assert attention.changes == {"attention": True}  # no change price to turn off
     for variant in experiments.ablations(base)[1:]:
         assert variant.config(base, 0, "r").differences_from(base), variant.name
 
@@ -169,7 +180,8 @@ def test_the_ablations_command(ablated, tmp_path, capsys):
     assert (tmp_path / "grid.png").read_bytes()[:4] == b"\x89PNG"
     assert cli.main([*args, "--only", "no cycle, BCE"]) == 2
     # the tiny profile has BCE, no pool and D as wide as G: its list says so
-    listed = "baseline, no cycle loss, no identity loss, lambda 1, lambda 30, LSGAN, image pool"
+    listed = "baseline, no cycle loss, no identity loss, lambda 1, lambda 30, LSGAN, image pool, "
+    listed += "change price"
     assert f"no variant named 'no cycle', 'BCE'; the variants are {listed}, attention" in (
         capsys.readouterr().err
     )

@@ -25,9 +25,6 @@
   a Keras callback of ``training.train``) and evaluate the averaged generators too.
 * ``--discriminator-lr-factor F``: the discriminators learn at F times the generators' rate
   (same schedule; a callback sets it at the start of every epoch).
-* ``--source-price W``: each generator also pays ``W`` times the mean |G(x) - x| on its own
-  domain's real images (the self-regularisation of Shrivastava et al. 2017): the price on
-  every pixel G changes that attention's mask gave, kept in the tutorial's generators.
 * ``--one-coat``: every horse of the toy dataset (train, test and paired scenes) gets the
   same coat, half way between brown and tan, so a zebra drops nothing F needs: is the halo
   where G hides the horse's colour for the cycle (Chu et al. 2017)? A diagnosis, not a fix:
@@ -41,7 +38,7 @@ repeat them. (The variants that replace the generators replace them with plain o
     python research/outline-halo/experiment.py OUT_DIR [--full-res-skip 16]
         [--discriminator-layers 2] [--discriminator-first 64] [--discriminator-x-filters 32]
         [--local-critic 16] [--residual] [--ema 0.999]
-        [--discriminator-lr-factor 0.5] [--source-price 1] [--one-coat] [FIELD=VALUE ...]
+        [--discriminator-lr-factor 0.5] [--one-coat] [FIELD=VALUE ...]
 
 Results (quality-bar.md, "What we tried"): the full-resolution skip (16) sharpened
 B -> A (IoU 0.868) but A -> B put stray marks in the grass (IoU 0.579); the 34x34 PatchGAN gave
@@ -54,11 +51,11 @@ filters in the PatchGAN's first conv (``--discriminator-first 64``) cut the halo
 0.643 / 0.841. Residual generators copy well (identity L1 0.010 / 0.012) but keep the halo
 (0.164) and mark the grass both ways: 0.641 / 0.284. With one coat for every horse the halo
 stays (0.160 of the area; A -> B 0.718 / B -> A 0.859): it is not where G hides the colour.
-The price on change (``--source-price``, measured on the second edition's demo, without
-attention, in float32): W = 2 gave X -> Y 0.739 / 0.728 on seeds 0 / 1, W = 4 0.770 / 0.759,
-against 0.59-0.65 without it; the package now has it as ``lambda_change`` (4 in the demo
-profile), so with the current demo add ``lambda_change=0`` to this script's runs to repeat
-the earlier rows.
+The price on change (``lambda_change=W``, measured on the second edition's demo, without
+attention, in float32, when this script still added it as ``--source-price W``): W = 2 gave
+X -> Y 0.739 / 0.728 on seeds 0 / 1, W = 4 0.770 / 0.759, against 0.59-0.65 without it. The
+demo profile now sets ``lambda_change=4``, so add ``lambda_change=0`` to this script's runs
+to repeat the earlier rows.
 """
 
 from __future__ import annotations
@@ -72,7 +69,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from cyclegan_lesson import evaluation, losses, step, toy, training
+from cyclegan_lesson import evaluation, toy, training
 from cyclegan_lesson import models as m
 from cyclegan_lesson.config import get_config
 from cyclegan_lesson.data import load_domains
@@ -206,25 +203,6 @@ def training_callbacks(average: WeightAverage | None, discriminator_lr_factor: f
     return callbacks
 
 
-def source_price(weight: float) -> None:
-    """Make each generator pay ``weight`` * mean |G(x) - x| (and F: |F(y) - y|), booked
-    under its identity term so that both training steps and the history see it."""
-    loss_values = step.CycleGAN.loss_values
-
-    def with_price(self, out):
-        values = loss_values(self, out)
-        for term, total, real, call in (
-            ("identity_g", "total_gen_g", "x", "G(x)"),
-            ("identity_f", "total_gen_f", "y", "F(y)"),
-        ):
-            price = losses.identity_loss(out[real], out[call], weight, 1.0)
-            values[term] = values[term] + price
-            values[total] = values[total] + price
-        return values
-
-    step.CycleGAN.loss_values = with_price
-
-
 ONE_COAT = 0.5 * (np.array([0.42, 0.26, 0.13]) + np.array([0.8, 0.64, 0.43]))
 
 
@@ -250,7 +228,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--local-critic", type=int, default=0, metavar="FILTERS")
     parser.add_argument("--ema", type=float, default=0.0, metavar="DECAY")
     parser.add_argument("--discriminator-lr-factor", type=float, default=1.0, metavar="F")
-    parser.add_argument("--source-price", type=float, default=0.0, metavar="W")
     parser.add_argument("--one-coat", action="store_true")
     parser.add_argument("fields", nargs="*", metavar="FIELD=VALUE")
     args = parser.parse_intermixed_args(argv)
@@ -258,8 +235,6 @@ def main(argv: list[str] | None = None) -> None:
     config = get_config("demo", {**fields, "output_dir": args.out}, env={})
     if args.one_coat:
         one_coat()
-    if args.source_price:
-        source_price(args.source_price)
     keras.utils.set_random_seed(config.seed)
     models = m.build_models(config)
     if args.full_res_skip:
