@@ -22,6 +22,7 @@ batched step itself is :meth:`step.CycleGAN.fused_gradients`.
 from __future__ import annotations
 
 import contextlib
+import os
 import warnings
 
 import keras
@@ -209,9 +210,9 @@ EMULATED_BF16_COST = (
 )
 EMULATED_BF16_SECONDS = {"bf16": 4.70, "f32": 0.62}
 # Native is not always faster. Where bfloat16 measured faster than float32: AMX's tile units,
-# and AVX512_BF16 on AMD's cores (Zen 5: 0.22-0.25 s against 0.28 s for the demo's step). On
-# an Intel core with AVX512_BF16 but no AMX (a VM that hides AMX, or Cooper Lake) oneDNN's
-# bfloat16 kernels lost to float32; measured with
+# and AVX512_BF16 on AMD's cores (the demo's step: Zen 5 0.22-0.25 s against 0.28 s, Zen 4
+# 0.36 s against 0.42 s). On an Intel core with AVX512_BF16 but no AMX (a VM that hides AMX,
+# or Cooper Lake) oneDNN's bfloat16 kernels lost to float32; measured with
 # `python benchmarks/train_step.py --profile demo --steps 10 --precision float32 mixed_bfloat16`:
 SLOW_BF16_COST = (
     "the demo's fused step took {bf16:.2f} s in mixed_bfloat16 against {f32:.2f} s in float32 "
@@ -242,6 +243,21 @@ def _cpuinfo_field(name: str) -> str:
     return ""
 
 
+def flags_under_cap(flags, cap: str | None) -> set[str]:
+    """The CPU flags oneDNN may use under ``ONEDNN_MAX_CPU_ISA=cap`` (an ISA name such as
+    ``AVX2`` or ``AVX512_CORE_BF16``; ``None``, ``ALL`` or ``DEFAULT``: no cap). A cap below
+    AVX512_CORE_BF16 makes oneDNN emulate bfloat16 on any CPU, one below AVX512_CORE_AMX
+    keeps it off the AMX tiles, so those flags no longer count for :func:`fast_bf16`."""
+    flags = set(flags)
+    cap = (cap or "ALL").upper()
+    if cap in ("ALL", "DEFAULT") or "AMX" in cap:
+        return flags
+    flags -= {"amx_bf16", "amx_tile"}
+    if cap not in ("AVX512_CORE_BF16", "AVX512_CORE_FP16") and not cap.startswith("AVX10"):
+        flags.discard("avx512_bf16")
+    return flags
+
+
 def fast_bf16(flags, vendor: str) -> bool:
     """Whether a CPU with these flags, from this vendor, runs mixed_bfloat16 faster than
     float32: with AMX, or with AVX512_BF16 on an AMD core (see :data:`SLOW_BF16_COST`)."""
@@ -255,10 +271,13 @@ def resolve_precision(
     ``mixed_bfloat16`` on a CPU where it measured faster than float32 (:func:`fast_bf16`:
     AMX, or AVX512_BF16 on AMD), ``float32`` otherwise. Any other value is kept;
     ``mixed_bfloat16`` on a CPU where it is slower warns with what it costs. ``gpu``,
-    ``flags`` and ``vendor`` default to this machine's."""
+    ``flags`` and ``vendor`` default to this machine's (its flags as far as
+    ``ONEDNN_MAX_CPU_ISA`` lets oneDNN use them, see :func:`flags_under_cap`)."""
     if gpu is None:
         gpu = bool(tf.config.list_physical_devices("GPU"))
-    flags = cpu_flags() if flags is None else set(flags)
+    if flags is None:
+        flags = flags_under_cap(cpu_flags(), os.environ.get("ONEDNN_MAX_CPU_ISA"))
+    flags = set(flags)
     vendor = cpu_vendor() if vendor is None else vendor
     native = any(flag in flags for flag in NATIVE_BF16_FLAGS)
     fast = fast_bf16(flags, vendor)

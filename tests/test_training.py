@@ -582,7 +582,7 @@ def test_a_callback_can_stop_at_the_end_of_an_epoch(tmp_path):
     assert result.checkpoint.endswith("ckpt-4")
 
 
-def test_precision_auto_picks_bfloat16_only_where_it_measured_faster():
+def test_precision_auto_picks_bfloat16_only_where_it_measured_faster(monkeypatch):
     amd, intel = "AuthenticAMD", "GenuineIntel"
     zen3 = {"avx2", "fma"}
     zen5 = {"avx2", "avx512f", "avx512_bf16"}
@@ -610,6 +610,19 @@ def test_precision_auto_picks_bfloat16_only_where_it_measured_faster():
         assert speedups.resolve_precision("mixed_bfloat16", False, flags, vendor) == (
             "mixed_bfloat16"
         )
+    # oneDNN held to AVX2 (ONEDNN_MAX_CPU_ISA) emulates bfloat16 even on a Zen 5
+    assert speedups.flags_under_cap(zen5, "AVX2") == {"avx2", "avx512f"}
+    assert speedups.flags_under_cap(zen5, "avx512_core_bf16") == zen5
+    assert speedups.flags_under_cap(sapphire_rapids, "AVX512_CORE_BF16") == no_amx - {"avx512_fp16"}
+    assert speedups.flags_under_cap(sapphire_rapids, None) == sapphire_rapids
+    monkeypatch.setattr(speedups, "cpu_flags", lambda: zen5)
+    monkeypatch.setattr(speedups, "cpu_vendor", lambda: amd)
+    assert speedups.resolve_precision("auto", gpu=False) == "mixed_bfloat16"
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    assert speedups.resolve_precision("auto", gpu=False) == "float32"
+    with pytest.warns(UserWarning, match="without native bfloat16"):
+        speedups.resolve_precision("mixed_bfloat16", gpu=False)
+    monkeypatch.undo()
     # the step builds its models under the policy it resolved
     gan = CycleGAN(TINY.replace(precision="auto"), models=None)
     assert gan.precision == speedups.resolve_precision("auto")
