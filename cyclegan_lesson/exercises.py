@@ -173,6 +173,9 @@ HINTS = {
     "ties F(G(x)) to x.",
     "prediction_no_image_pool": "The pool changes which fakes D learns from, not what ties "
     "F(G(x)) to x.",
+    "prediction_no_change_price": "It does raise the cycle L1 a little: the change price holds "
+    "G(x) near x, like the identity loss, which leaves F less to undo. But the cycle loss "
+    "still pulls at full weight. Which change weakens the cycle loss itself?",
     "prediction_wide_discriminator": "A wider D judges zebras more sharply; nothing in it "
     "asks F to undo G.",
     "prediction_attention": "Attention passes the background through untouched, which makes "
@@ -904,6 +907,7 @@ PREDICTION_OPTIONS = (
     "lambda 30",
     "BCE",
     "no image pool",
+    "no change price",
     "wide discriminator",
     "attention",
 )

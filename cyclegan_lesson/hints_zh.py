@@ -129,6 +129,9 @@ HINTS = {
     "联系起来的东西。",
     "prediction_no_image_pool": "图像池改变的是 D 从哪些伪造图像中学习，而不是把 F(G(x)) 与 x "
     "联系起来的东西。",
+    "prediction_no_change_price": "它确实会让循环 L1 升高一点：与恒等损失一样，改动代价让 G(x) "
+    "贴近 x，留给 F 去还原的东西就少了。但循环损失仍然以全部权重起作用。"
+    "哪一处改动削弱的是循环损失本身？",
     "prediction_wide_discriminator": "更宽的 D 对斑马的评判更严格；但其中没有任何东西要求 F 还原 "
     "G 的结果。",
     "prediction_attention": "注意力让背景原封不动地通过，这使往返更容易，而不是更难。",

@@ -292,11 +292,13 @@ def _train(
             call("on_epoch_begin", epoch, {})
             sums, count = {}, 0
             epoch_started = time.perf_counter()
+            # A step's time includes fetching its batch: a time budget's plan made from the
+            # step alone ran out of time before its end on the demo (docs/performance.md).
+            step_started = budget.clock()
             for batch, (real_x, real_y) in enumerate(pairs, start=skip):
                 if timer is not None and timer.no_time_for_another():
                     print(f"Time budget reached at step {int(gan.step)}; stopping.", flush=True)
                     raise KeyboardInterrupt
-                step_started = budget.clock()
                 values = {k: float(v) for k, v in gan.train_step(real_x, real_y).items()}
                 step_seconds = budget.clock() - step_started
                 said = estimate.observe(step_seconds) if estimate is not None else None
@@ -318,6 +320,7 @@ def _train(
                     raise KeyboardInterrupt
                 if batch + 1 >= steps_per_epoch:  # a time budget's plan may end it early
                     break
+                step_started = budget.clock()  # the next batch's fetch counts from here
             gan.epoch.assign(epoch + 1)
             row = {k: v / max(count, 1) for k, v in sums.items()}
             row.update(

@@ -11,7 +11,8 @@ import pytest
 import tensorflow as tf
 from tensorflow import keras
 
-from cyclegan_lesson import data, evaluation, exercises, losses, models, step
+from cyclegan_lesson import data, evaluation, exercises, experiments, losses, models, step
+from cyclegan_lesson.config import PROFILES
 from cyclegan_lesson.models import InstanceNormalization
 
 
@@ -445,6 +446,7 @@ def test_iou_recognises_mistakes(answer, hint):
         (..., "not_done"),
         ("no cycle loss", "prediction_no_cycle_loss"),
         ("no identity loss", "prediction_no_identity_loss"),
+        ("no change price", "prediction_no_change_price"),
         ("Attention", "prediction_attention"),
         ("less cycles", "prediction_unknown"),
     ],
@@ -605,3 +607,9 @@ def test_a_checker_answers_in_the_notebooks_language(monkeypatch):
 
     typo = exercises.check_variant(Variant("mine", {"lambda_cylce": 3.0}), PROFILES["demo"])
     assert "没有名为 'lambda_cylce' 的设置。你是不是想写 'lambda_cycle'？" in typo.message
+
+
+def test_the_prediction_options_are_the_demo_ablations():
+    base = experiments.short_run(PROFILES["demo"], steps=500, image_size=64)
+    names = {v.name for v in experiments.ablations(base)[1:]}
+    assert set(exercises.PREDICTION_OPTIONS) == names

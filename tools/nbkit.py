@@ -132,8 +132,8 @@ def profile():
             A **profile** is a preset of every setting. The default, `demo`, trains the
             tutorial's networks on the built-in toy horse2zebra at 128 px, small enough for a
             laptop CPU. The table lists every setting in which it differs from the TensorFlow
-            tutorial; the notebooks explain each one where it is used (the loss in 03; the
-            pool, the decay and the batch in 04). To train with the tutorial's settings on the
+            tutorial; the notebooks explain each one where it is used (the losses in 03;
+            the pool, the decay and the batch in 04). To train with the tutorial's settings on the
             real horse2zebra at 256 px (a GPU runtime and internet needed), remove the `#` in
             front of `%env` and run the notebook again from the top. To switch every notebook
             at once, start JupyterLab with the variable set:
@@ -217,6 +217,11 @@ LSGAN = (
 POOL = (
     "Shrivastava et al. (2017), *Learning from Simulated and Unsupervised Images through "
     "Adversarial Training* (the image pool): https://arxiv.org/abs/1612.07828"
+)
+SELF_REG = (
+    "Shrivastava et al. (2017), *Learning from Simulated and Unsupervised Images through "
+    "Adversarial Training* (SimGAN's self-regularisation loss, behind the change price): "
+    "https://arxiv.org/abs/1612.07828"
 )
 GAN = "Goodfellow et al. (2014), *Generative Adversarial Networks*: https://arxiv.org/abs/1406.2661"
 RESNET_GEN = (

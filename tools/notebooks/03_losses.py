@@ -11,6 +11,7 @@ from nbkit import (  # noqa: E402
     LSGAN,
     PAPER,
     PIX2PIX,
+    SELF_REG,
     TUTORIAL,
     checked,
     code,
@@ -37,6 +38,8 @@ cells = [
             "the cycle-consistency loss (the English → French → English test) and the "
             "identity loss;",
             "to write the tutorial's four loss functions yourself, each one checked;",
+            "the one loss the demo adds to the tutorial's, a price on every pixel a generator "
+            "changes;",
             "binary cross-entropy against least squares (LSGAN): the tutorial's choice, the "
             "paper's, and why they differ.",
         ],
@@ -517,6 +520,48 @@ cells = [
         """,
     ),
     md(
+        "change-explain",
+        r"""
+        ## The demo's fifth term: a price on change
+
+        The identity loss asks G to leave a *zebra* alone. Nothing in the tutorial's
+        objective asks G to leave alone the parts of a *horse's* scene that are not the
+        horse: the sky, the grass. On the toy data, G learns to paint a faint texture of
+        stripes over the whole scene, sky and grass included: nothing in the tutorial's
+        losses charges for it, and the cycle loss does not object as long as F can wipe it
+        off again.
+
+        The demo profile therefore charges each generator for every pixel it changes, G on
+        the horses x and F on the zebras y:
+
+        $$
+        \mathcal{L}_{\text{change}}(G, F) = \lambda_{\text{change}}
+        \Big(\mathbb{E}_{x}\big[\lVert G(x) - x \rVert_1\big]
+        + \mathbb{E}_{y}\big[\lVert F(y) - y \rVert_1\big]\Big)
+        $$
+
+        with the mean absolute difference per pixel, as in the other L1 terms. The demo
+        trains on the objective above plus this term; G pays the first half and F the
+        second, as with the identity term. It is the self-regularisation loss of SimGAN
+        (Shrivastava et al. 2017), which asked a refined image to stay close to its source.
+
+        Its weight, 4, sets an exchange rate: a change is worth making only if it buys more
+        realism from the discriminator than it costs. A zebra's coat on the horse buys a
+        lot; a faint texture on the grass buys almost none, so it no longer pays. The
+        tutorial and the paper have no such term (`lambda_change=0`); notebook 06 trains
+        the demo without it and measures the difference. In the package it is
+        `losses.change_loss`; by hand, with `x_hat` from above in the place of G(x):
+        """,
+    ),
+    checked(
+        "change-by-hand",
+        """
+        # mean |x - x_hat| = 0.5 (from above), so 4 * 0.5
+        print(f"change loss, 4 * 0.5: {float(losses.change_loss(x, x_hat, weight=4.0)):.4f}")
+        """,
+    ),
+    code("profile-change", 'print(f"this profile\'s change price: lambda_change = {config.lambda_change}")'),
+    md(
         "lsgan-explain",
         r"""
         ## Cross-entropy or least squares?
@@ -633,14 +678,19 @@ cells = [
         adv_f = losses.generator_loss(d_x(fake_x), kind)  # F wants D_X to call F(y) real
         cycle = losses.cycle_loss(real_x, cycled_x) + losses.cycle_loss(real_y, cycled_y)
         id_g, id_f = losses.identity_loss(real_y, same_y), losses.identity_loss(real_x, same_x)
+        w = config.lambda_change  # 0 turns the change price off
+        change_g = losses.change_loss(real_x, fake_y, weight=w)  # G(x) vs x
+        change_f = losses.change_loss(real_y, fake_x, weight=w)  # F(y) vs y
         terms = [
             ("G adversarial (D_Y on G(x))", adv_g),
             ("F adversarial (D_X on F(y))", adv_f),
             ("cycle, both round trips", cycle),
             ("G identity, G(y) vs y", id_g),
             ("F identity, F(x) vs x", id_f),
-            ("G total", adv_g + cycle + id_g),
-            ("F total", adv_f + cycle + id_f),
+            ("G change price, G(x) vs x", change_g),
+            ("F change price, F(y) vs y", change_f),
+            ("G total", adv_g + cycle + id_g + change_g),
+            ("F total", adv_f + cycle + id_f + change_f),
             ("D_X", losses.discriminator_loss(d_x(real_x), d_x(fake_x), kind)),
             ("D_Y", losses.discriminator_loss(d_y(real_y), d_y(fake_y), kind)),
         ]
@@ -652,14 +702,25 @@ cells = [
         "real-losses-note",
         """
         The weighted cycle and identity terms dominate the generators' totals at the start:
-        λ = 10 makes every bit of a failed round trip expensive. The adversarial terms and
-        the discriminators' losses only reflect an untrained discriminator's arbitrary
-        outputs for now (with BCE they sit near ln 2 ≈ 0.69, where a discriminator that
-        cannot tell real from fake puts them; with LSGAN, a discriminator that answers 0.5
-        to everything gives 0.25 for both G's loss and its own, one that answers about 0
-        gives G about 1 and itself about 0.5); they start to mean something once the
-        discriminators learn. Training, in notebook 04, pushes the generators' totals down
-        while the discriminators push back.
+        λ = 10 makes every bit of a failed round trip expensive. The cycle row is in both
+        totals: the training step adds it to G's loss and to F's, since both take part in
+        both round trips.
+
+        The change price (0 on a profile without it) is about 4 × mean |x| for G and
+        4 × mean |y| for F for now, since an untrained generator answers about 0 (grey)
+        whatever it is shown: G's change price / 4 is about F's identity / 5, as both
+        compare x with an output of about 0. Once G keeps the background, it pays only for
+        the stripes it paints.
+
+        The adversarial terms and the discriminators' losses only reflect an untrained
+        discriminator's arbitrary outputs for now. With BCE they would sit near
+        ln 2 ≈ 0.69, where a discriminator that cannot tell real from fake puts them. With
+        LSGAN, a discriminator that answers 0.5 to everything gives 0.25 for both G's loss
+        and its own; one that answers about 0 gives G about 1 and itself about 0.5. They
+        start to mean something once the discriminators learn (here they judge this
+        step's fakes; notebook 04's image pool changes which fakes they see). Training, in
+        notebook 04, pushes the generators' totals down while the discriminators push
+        back.
 
         The six images, at plain contrast 1:
         """,
@@ -697,6 +758,9 @@ cells = [
             "loss `LAMBDA * 0.5` × mean L1.",
             "LSGAN swaps cross-entropy for squared errors, whose push on a fake never dies "
             "out; the paper and the demo profile use it.",
+            "The demo adds one term to the tutorial's: the change price, 4 × mean |G(x) − x| "
+            "for G and 4 × mean |F(y) − y| for F (the tutorial and the paper: 0), so that G "
+            "repaints the horse and leaves the grass.",
         ],
         """
         Each of these runs as written, after the cells above.
@@ -740,8 +804,16 @@ cells = [
                disc = losses.discriminator_loss(d_y(real_y), d_y(fake_y), kind)
                print(f"{kind}: G adversarial {float(adv):.3f}, D_Y {float(disc):.3f}")
            ```
+        6. What does the lazy G pay in change price, and what would a G that changes
+           nothing pay? Which of the two would the discriminator let pass?
+
+           ```python
+           w = config.lambda_change or 4.0  # the demo's weight, on any profile
+           print(float(losses.change_loss(horses, lazy_g, weight=w)))
+           print(float(losses.change_loss(horses, horses, weight=w)))
+           ```
         """,
-        [PAPER, TUTORIAL, GAN, LSGAN, PIX2PIX, AUTHORS_CODE],
+        [PAPER, TUTORIAL, GAN, LSGAN, SELF_REG, PIX2PIX, AUTHORS_CODE],
         "04_training",
     ),
 ]

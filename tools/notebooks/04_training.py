@@ -384,6 +384,10 @@ cells = [
           towards zero over the last `decay_epochs` epochs. The paper trains 100 epochs at
           2e-4 and decays over the next 100; the authors' code gives the last epoch
           1 / (decay_epochs + 1) of the rate, not zero.
+
+        The demo profile also charges each generator for the pixels it changes
+        (`lambda_change`, the change price of notebook 03), which neither the paper nor the
+        tutorial has.
         """,
     ),
     *exercise(
@@ -432,8 +436,8 @@ cells = [
 
         `training.train(config)` runs the same step (`config.impl = "fused"` computes the same
         gradients faster, see the end of this notebook), with the options this profile sets
-        (the table at the top: LSGAN, the image pool, the learning-rate decay), and adds what
-        a long run needs:
+        (the table at the top: LSGAN, the image pool, the learning-rate decay, the change
+        price), and adds what a long run needs:
 
         - a progress bar per epoch with the running losses;
         - a preview after each epoch, saved as `previews/epoch_NNN.png`;
@@ -514,7 +518,10 @@ cells = [
           generators get little useful signal;
         - **adversarial (generators)**: hovering, not falling; their level depends on D;
         - **cycle** and **identity**: these do fall, as G and F learn to undo each other and
-          to leave images of their own target domain alone.
+          to leave images of their own target domain alone;
+        - **change price** (on a profile with `lambda_change`): it falls in the first epochs,
+          as the generators stop answering grey and keep the scene, then settles at what the
+          new coats cost.
         """,
     ),
     code(
@@ -592,7 +599,8 @@ cells = [
             "`train(config)` runs that step with progress, previews, history, checkpoints "
             "and exact resume.",
             "GAN losses hover rather than fall; the cycle and identity losses fall.",
-            "LSGAN, an image pool and a linear learning-rate decay are the paper's additions.",
+            "LSGAN, an image pool and a linear learning-rate decay are the paper's additions; "
+            "the change price is the demo's.",
         ],
         """
         Each runs as written, in a run folder of its own, in a few minutes on a CPU.

@@ -55,8 +55,8 @@ cells = [
             "how to run a **scored ablation**: short runs of equal length, each changing one "
             "setting, measured side by side against the right answer;",
             "what the cycle loss, the identity loss, λ, the adversarial loss's form, the image "
-            "pool and the discriminator's width each do to a translation, in numbers and "
-            "pictures;",
+            "pool, the change price and the discriminator's width each do to a translation, in "
+            "numbers and pictures;",
             "how much two seeds differ, and so which differences are real;",
             "what attention-guided generators change, and what they add;",
             "where a CycleGAN keeps what its output has no place for, and why the cycle loss "
@@ -117,8 +117,8 @@ cells = [
         `experiments.short_run` cuts the profile to a short run on the toy dataset: two
         epochs, the second with the learning rate decaying to zero (the demo's schedule in
         miniature), at 64 px and with batches of one image, as in the tutorial. At 64 px a
-        step on a batch of four took 2.4 times as long as a step on one image on the
-        2-core CPU the stored runs came from (0.25 s against 0.10 s), so batches of one
+        step on a batch of four took 1.9 times as long as a step on one image on the
+        2-core CPU the stored runs came from (0.135 s against 0.071 s), so batches of one
         give more updates in the same time, and a short GAN run needs updates more than
         it needs large batches. The table shows how the base differs from the profile:
         """,
@@ -180,8 +180,8 @@ cells = [
         or adding one variant, costs only what is new. The ablations always run on the toy
         dataset, whatever the profile, because its paired scenes are what scores them.
 
-        On a 2-core laptop CPU the ten runs take about half an hour (the stored outputs below
-        came from a 2-core AMD EPYC, Zen 3, AVX2; their times are in the table). Under the
+        On a 2-core laptop CPU the eleven runs take about half an hour (the stored outputs
+        below came from a 2-core AMD EPYC, Zen 4, AVX-512; their times are in the table). Under the
         `tiny` profile, a profile for quick checks, each run takes seconds and the numbers
         mean nothing.
         """,
@@ -221,8 +221,10 @@ cells = [
 
         What it adds: one more output, the mask, and a price for it in the loss:
         `lambda_mask` (2) times the mask's mean area, so every pixel G changes, a halo's
-        included, costs something. The `attention` row of the table shows what that buys;
-        here are the masks it learned (white: painted, black: passed through):
+        included, costs something. That price replaces the demo's change price, which the
+        `attention` variant turns off: paying both, the generators learned to paint nothing
+        at all. The `attention` row of the table shows what the mask buys; here are the
+        masks it learned (white: painted, black: passed through):
         """,
     ),
     code(
@@ -338,8 +340,8 @@ cells = [
         colour (the control); from G(x)'s mean coat colour; and from one number per zebra,
         its **stripe balance** (the share of its coat that is white). We ask it of the demo
         run, and of two ablation runs: the baseline, and the run trained without a cycle
-        loss, which had much less reason to keep the colour (only the identity loss, and the
-        ghost of the horse that the grid shows, carry some).
+        loss, which had much less reason to keep the colour (only the identity loss and the
+        change price, which hold G(x) near x, carry some).
         """,
     ),
     code(
@@ -479,66 +481,72 @@ FINDINGS = {
     "reading": """
     These are short runs at 64 px: compare them with each other, not with notebook 05's
     scores of the full run at 128 px. The numbers quoted here are the stored run's. Its runs
-    took 2.9 to 4.7 minutes each on a 2-core AMD EPYC (Zen 3, AVX2), some of them while
-    other jobs shared the cores, so their minutes say nothing about which setting is faster.
+    took 1.8 to 2.7 minutes each on a 2-core AMD EPYC (Zen 4, AVX-512, in bfloat16), some of
+    them while other jobs shared the cores, so their minutes say nothing about which setting
+    is faster.
 
-    - **The two seeds** agree to three decimals on the cycle L1, within 0.005 on the
-      background and the outline, and within 0.02 on the halo (the spread row is computed
-      before rounding), but their target looks differ by 0.14 (0.39 and 0.53). Two seeds
-      measure the noise only roughly; they may have agreed by luck. So treat differences
-      below about 0.03 on the L1s and the outline, and below about 0.15 on the target look,
-      as unproven until more seeds are run.
+    - **The two seeds** agree to 0.001 on the cycle and background L1s, within 0.010 on the
+      outline and 0.007 on the halo (the spread row is computed before rounding), but their
+      target looks differ by 0.20 (0.46 and 0.66). Two seeds measure the noise only roughly;
+      they may have agreed by luck. So treat differences below about 0.03 on the outline and
+      below about 0.2 on the target look as unproven until more seeds are run. The L1s
+      varied less between the seeds, but two seeds cannot say how much less.
     - **The domain score is 1.000 for every run**, so it cannot tell the variants apart: the
       separate classifier calls any striped animal a zebra. The coat test behind
       `target_look` is much stricter: it wants a clean black-and-white coat.
-    - **No cycle loss.** The grid says it before the numbers do: G paints much the same
-      stripes along the bottom of every picture, wherever the horse stands, and the horse
-      fades to a ghost. Silhouette IoU 0.26 (baseline 0.55 and 0.56), background L1 0.145
-      (0.065 and 0.069), target look 0.01, and yet the domain score is a perfect 1.000. This
-      is notebook 03's under-constrained adversarial loss, measured.
-    - **λ = 1** is as bad on the outline (IoU 0.26) and worse on the round trip (cycle L1
-      0.146, against 0.115 without any cycle loss). λ weighs the identity loss too
-      (0.5 λ), so a small λ weakens both. The run without a cycle loss kept its identity
-      loss at full weight, which held G near its input.
-    - **No identity loss.** Nothing asks G to leave grass and sky alone any more: the
-      background L1 almost doubles, from 0.065 to 0.112, and the IoU falls to 0.41.
-    - **λ = 30** is a little better than the baseline on the scene: IoU 0.61, background
-      0.056, cycle L1 0.065. On the toy, a stronger tie to the input costs nothing. On real
-      photos a very strong one may stop G changing textures or shapes enough; the paper
-      uses λ = 10.
-    - **BCE, no image pool, a wide discriminator** land within 0.03 of the baseline on the
-      cycle, the background and the outline: no proven difference. BCE's target look (0.74)
-      and the wide discriminator's (0.69) are above both baseline seeds by more than their
-      spread. With one seed each, run them with seeds (0, 1) before you believe it. The
-      paper chose LSGAN and the pool for stable training over 200 epochs, which 1,500 steps
-      cannot test.
+    - **No cycle loss.** The grid shows it first: G paints a similar block of stripes low in
+      the middle of every picture, whatever the horse's pose, and the horse's head and legs
+      fade to a ghost. Silhouette IoU 0.547 (baseline 0.616 and 0.627), background L1 0.069
+      (0.054 and 0.055), cycle L1 0.078 (0.068 and 0.067), and yet the domain score is a perfect 1.000. This is
+      notebook 03's under-constrained adversarial loss, measured. It does less harm here
+      than it could: the identity loss and the change price still hold G(x) near x.
+    - **λ = 1** is the worst run on the round trip (cycle L1 0.083), the scenery (background
+      L1 0.073), the outline (IoU 0.542) and the halo (0.337). λ weighs the identity loss
+      too (0.5 λ), so a small λ weakens both; the run without a cycle loss kept its identity
+      loss at full weight.
+    - **No identity loss** costs less than either (background L1 0.060, IoU 0.591): the
+      change price also asks G to keep what it is given, on the horses' scenes themselves.
+    - **No change price** (the tutorial's losses) repaints more of the scene: background
+      L1 0.068 against 0.054 and 0.055, IoU 0.567 against 0.616 and 0.627, halo 0.325. This is what
+      the demo's one addition to the tutorial buys.
+    - **λ = 30** is the best of the plain runs on the scene: IoU 0.647, background 0.050,
+      cycle L1 0.062. On the toy, a stronger tie to the input costs nothing. On real photos a
+      very strong one may stop G changing textures or shapes enough; the paper uses λ = 10.
+    - **BCE and no image pool** land within 0.02 of the baseline on the cycle, the
+      background and the outline: no proven difference. BCE's target look (0.77) is above
+      both seeds, by less than their spread. **The wide discriminator** is a little below
+      both seeds on the outline (0.587) and the background (0.061), by less than 0.03: run
+      it with seeds (0, 1) before you believe it. The paper chose LSGAN and the pool for
+      stable training over 200 epochs, which 1,500 steps cannot test.
     - **Attention** wins every quality score: background L1 0.001 (the mask passes the
-      background through untouched), silhouette IoU 0.79, halo 0.20 against the baseline's
-      0.32 and 0.34 (a perfect translation scores 0.09), cycle L1 0.021.
+      background through untouched), silhouette IoU 0.813, halo 0.185 against the
+      baseline's 0.296 and 0.303 (a perfect translation scores 0.09), cycle L1 0.019.
     """,
     "twins_reading": """
     The twins' zebras are not the same, and you do not need the amplifier to see it. G gives
     the tan horse's zebra wider white stripes and the brown horse's wider black ones. On the
-    animal the zebras differ by 0.216 on average, almost as much as the horses do (0.248),
-    so ten times that saturates the whole animal to white. F reads the balance back:
+    animal the zebras differ by 0.272 on average, more than the horses do (0.248), so ten
+    times that saturates the whole animal to white. F reads the balance back:
     F(G(brown x)) comes back brown and F(G(tan x)) tan. The colour has not vanished; it has
-    moved into the stripes. What the amplifier shows is the fainter part: the marks in the
-    sky and the grass, where the twins are identical. G's output there depends a little on
-    the horse's colour too.
+    moved into the stripes. What the amplifier shows is the fainter part: marks along the
+    top of the sky and at the horizon, where the twins are identical. G's output there
+    depends a little on the horse's colour too.
     """,
     "hidden_reading": """
     What the numbers say about the demo run:
 
-    - F gets 76% of the colour's variance back from G's zebra, and 1% from the real zebra of
+    - F gets 68% of the colour's variance back from G's zebra, and 0% from the real zebra of
       the same scene. The colour comes from G's output, not from the scene.
-    - G's stripe balance alone explains 61%. Most of the code is in plain sight once you know
-      where to look: a dark horse gets a darker zebra. G(x)'s mean colour, which includes the
-      stripes' brightness and any tint, explains 68%, a little more than the balance alone:
-      the difference is a tint. Taking every tint away changes the zebras by 0.057 on the
-      animal (about 15 grey levels of 255) and drops F's recovery from 0.76 to 0.51.
-    - The ablation run without a cycle loss keeps much less of the colour than its baseline
-      (0.52 against 0.83). Also, the short 64-px baseline keeps more than the full demo run
-      (0.83 against 0.76): a longer run does not necessarily hide more.
+    - G's stripe balance alone explains 74%, and G(x)'s mean colour, which includes the
+      stripes' brightness and any tint, 80%: more than F's round trip recovers. The code is
+      in plain sight once you know where to look (a dark horse gets a darker zebra), and F
+      does not even use all of it. Taking every tint away changes the zebras by 0.044 on
+      the animal (about 11 grey levels of 255) and drops F's recovery from 0.68 to 0.58:
+      part of the code is a tint.
+    - The ablation run without a cycle loss keeps less of the colour than its baseline
+      (0.67 against 0.83), though not none: the identity loss and the change price hold
+      its G(x) near x. Also, the short 64-px baseline keeps more than the full demo run
+      (0.83 against 0.68): a longer run does not necessarily hide more.
     - F is no more sensitive to faint noise on G's zebras (0.21) than on real ones (0.20),
       so F is not reading a faint pixel signal that noise scrambles. Chu et al.'s maps hid
       their photos' detail in such a fragile high-frequency signal. This toy's code lives in
@@ -556,16 +564,16 @@ FINDINGS = {
     to noise and compression, and open to deliberate perturbations (the adversarial examples
     of Szegedy et al.).
     """,
-    "summary_findings": "In 1,500 steps on the toy: without the cycle loss G paints the same "
-    "stripes wherever the horse stands; λ = 1 is as bad, since λ also weighs the identity "
-    "loss; without the identity loss the scenery drifts; BCE, the pool and a wider "
-    "discriminator show no proven difference at this length.",
+    "summary_findings": "In 1,500 steps on the toy: λ = 1 hurts most, since λ also weighs "
+    "the identity loss; without the cycle loss G paints a similar block of stripes whatever "
+    "the horse's pose; without the change price G repaints more of the scene; BCE and the "
+    "pool show no proven difference at this length.",
     "summary_attention": "Attention-guided generators won every quality score (background L1 "
-    "0.001, silhouette IoU 0.79 against the baseline's 0.55 and 0.56): the mask passes the "
+    "0.001, silhouette IoU 0.81 against the baseline's 0.62 and 0.63): the mask passes the "
     "background through untouched, and every halo pixel adds to the mask's area, which the "
     "loss charges for.",
     "summary_hidden": "here mostly in the balance of its stripes, plus a faint tint. F reads "
-    "it back (R² 0.76), and faint noise does not disturb it.",
+    "it back (R² 0.68), and faint noise does not disturb it.",
 }
 
 
