@@ -7,7 +7,8 @@ the number of epochs and cuts the steps of each epoch so that the rest of the ru
 of the budget; the learning-rate decay, counted in epochs, keeps its share of the run. The
 plan goes into the run's ``config.json`` as its ``steps_per_epoch``, so a resumed run follows
 the same plan and ends where an unbroken one would. If a step still would not fit (a machine
-that slowed down), the run stops before it, with a checkpoint, as an interrupt would.
+that slowed down), so that it and the run's end (its last checkpoint and preview) would end
+past the budget, the run stops before it, with a checkpoint, as an interrupt would.
 """
 
 from __future__ import annotations
@@ -91,6 +92,7 @@ class TimeBudget:
         self.started = started
         self.times: list[float] = []
         self.plan: Plan | None = None
+        self.end_cost = 0.0  # what the run's end (a checkpoint, a preview) takes, once measured
 
     def elapsed(self) -> float:
         return clock() - self.started
@@ -113,6 +115,7 @@ class TimeBudget:
         timed = self.times[WARMUP_STEPS:]
         step = statistics.median(timed)
         elapsed = self.elapsed()
+        self.end_cost = epoch_overhead
         left = max(0.0, (1 - MARGIN) * self.seconds - elapsed - self.epochs * epoch_overhead)
         total = steps_done + math.floor(left / step)
         per_epoch = max(steps_done, min(self.full_steps_per_epoch, total // self.epochs))
@@ -131,12 +134,12 @@ class TimeBudget:
         return self.plan
 
     def no_time_for_another(self) -> bool:
-        """Whether one more step, as long as the median or the last one, would end past the
-        budget."""
+        """Whether one more step, as long as the median or the last one, and then the run's
+        end (its last checkpoint and preview) would end past the budget."""
         if not self.times:
             return False
         step = max(statistics.median(self.times[WARMUP_STEPS:] or self.times), self.times[-1])
-        return self.elapsed() + step > self.seconds
+        return self.elapsed() + step + self.end_cost > self.seconds
 
 
 class RunEstimate:
