@@ -560,7 +560,10 @@ cells = [
         print(f"change loss, 4 * 0.5: {float(losses.change_loss(x, x_hat, weight=4.0)):.4f}")
         """,
     ),
-    code("profile-change", 'print(f"this profile\'s change price: lambda_change = {config.lambda_change}")'),
+    code(
+        "profile-change",
+        'print(f"this profile\'s change price: lambda_change = {config.lambda_change}")',
+    ),
     md(
         "lsgan-explain",
         r"""
